@@ -1,0 +1,43 @@
+# pg_chargeback: PGXS build. `make && make install`, then `make installcheck` runs the
+# pg_regress files (sql/ + expected/), the isolation specs (test/isolation) and the TAP
+# tests (test/t). scripts/test.sh runs everything, including the C++ unit tests and fuzzers
+# (CMakeLists.txt), on a throwaway cluster.
+
+EXTENSION = pg_chargeback
+EXTVERSION = 0.1.0
+MODULE_big = pg_chargeback
+
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
+PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
+OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+
+# The extension script is assembled from one file per concern, in file-name order.
+SQL_SRCS = $(sort $(wildcard src/sql/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard src/sql/upgrade/$(EXTENSION)--*--*.sql)
+
+REGRESS = guard token_usage token_rates cost price_catalog model_resolution import_prices builtin_catalog parallel_sum
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+ISOLATION = price_cache set_price_race
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/results --load-extension=$(EXTENSION)
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-missing-field-initializers -fno-omit-frame-pointer
+SHLIB_LINK += -lstdc++
+EXTRA_CLEAN = results regression.diffs regression.out test/isolation/output_iso test/isolation/results tmp_check build
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Clang's bitcode step ignores PG_CXXFLAGS.
+override BITCODE_CXXFLAGS += -std=c++17 -Wno-register -I$(srcdir)/src
+
+# The core must compile without PostgreSQL: the include guard in src/core/pure.hpp fails the
+# build if any core file pulls in postgres.h (CMake builds it with no PostgreSQL path at all).
+$(CORE_SRCS:.cpp=.o): override CPPFLAGS := -I$(srcdir)/src -DCB_CORE_BUILD
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SRCS)
+	cat $^ > $@

@@ -1,0 +1,21 @@
+// Reads JSON text into an nlohmann::json document without ever converting a number to
+// binary floating point: integers stay integers, and every other number is kept as its exact
+// decimal text (stored as a JSON string). Money code reads those strings with
+// parse_decimal(). Nesting depth is bounded and the parser is iterative, so hostile input
+// (a 3000-level document) is an error, never a stack overflow.
+#pragma once
+#include "pure.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <string_view>
+
+namespace cb::core {
+
+inline constexpr int kDefaultMaxJsonDepth = 64;
+
+// Throws Error 22032 (invalid JSON) or 54000 (nesting deeper than max_depth).
+nlohmann::json read_json(std::string_view text, int max_depth = kDefaultMaxJsonDepth);
+
+}  // namespace cb::core

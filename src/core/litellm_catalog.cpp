@@ -1,0 +1,310 @@
+#include "litellm_catalog.hpp"
+
+#include "decimal.hpp"
+#include "error.hpp"
+#include "json_reader.hpp"
+#include "provider.hpp"
+#include "token_class.hpp"
+
+#include <map>
+#include <optional>
+#include <utility>
+
+namespace cb::core {
+
+namespace {
+
+using json = nlohmann::json;
+
+enum Tier : int { kStandard = 0, kBatch, kFlex, kPriority, kTierCount };
+constexpr const char* kTierNames[kTierCount] = {"standard", "batch", "flex", "priority"};
+
+struct TierSuffix {
+    const char* suffix;
+    Tier tier;
+};
+constexpr TierSuffix kTierSuffixes[] = {
+    {"_batches", kBatch}, {"_flex", kFlex}, {"_priority", kPriority}};
+
+// LiteLLM cost fields (per token) and the class each prices. The image fields carry no tier
+// suffix in LiteLLM, so a suffixed spelling is not recognised. search_context_cost_per_query
+// (web search, priced per query by context size) is deliberately not imported: it does not
+// map onto one web_searches rate, so web search stays unpriced by the import.
+struct CostField {
+    const char* base;
+    TokenClass cls;
+    bool standard_only;
+};
+constexpr CostField kCostFields[] = {
+    {"input_cost_per_token", TokenClass::input, false},
+    {"output_cost_per_token", TokenClass::output, false},
+    {"cache_read_input_token_cost", TokenClass::cache_read, false},
+    {"cache_creation_input_token_cost", TokenClass::cache_write, false},
+    {"cache_creation_input_token_cost_above_1hr", TokenClass::cache_write_1h, false},
+    {"output_cost_per_reasoning_token", TokenClass::reasoning, false},
+    {"input_cost_per_audio_token", TokenClass::audio_input, false},
+    {"output_cost_per_audio_token", TokenClass::audio_output, false},
+    {"input_cost_per_image_token", TokenClass::image_input, true},
+    {"output_cost_per_image_token", TokenClass::image_output, true},
+};
+
+struct FieldRef {
+    TokenClass cls;
+    Tier tier;
+    int64_t threshold;  // min_prompt_tokens of the row the field prices
+};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool strip_tier(std::string_view& name, Tier& tier) {
+    for (const TierSuffix& t : kTierSuffixes) {
+        if (ends_with(name, t.suffix)) {
+            name.remove_suffix(std::string_view(t.suffix).size());
+            tier = t.tier;
+            return true;
+        }
+    }
+    return false;
+}
+
+// "_above_<N>k_tokens" -> N * 1000. "_above_1hr" (the cache TTL) is not a threshold.
+bool strip_threshold(std::string_view& name, int64_t& threshold) {
+    constexpr std::string_view kTail = "k_tokens", kAbove = "_above_";
+    if (!ends_with(name, kTail)) return false;
+    std::string_view head = name.substr(0, name.size() - kTail.size());
+    size_t at = head.rfind(kAbove);
+    if (at == std::string_view::npos) return false;
+    std::string_view digits = head.substr(at + kAbove.size());
+    if (digits.empty() || digits.size() > 12) return false;
+    int64_t n = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9') return false;
+        n = n * 10 + (c - '0');
+    }
+    if (n == 0) return false;
+    threshold = n * 1000;
+    name = head.substr(0, at);
+    return true;
+}
+
+// Grammar: <base>[_above_<N>k_tokens][<tier>]; the tier is also accepted before the
+// threshold, which costs nothing and guards against LiteLLM spelling it either way.
+std::optional<FieldRef> classify_field(std::string_view name) {
+    Tier tier = kStandard;
+    int64_t threshold = 0;
+    bool has_tier = strip_tier(name, tier);
+    if (strip_threshold(name, threshold) && !has_tier) strip_tier(name, tier);
+    for (const CostField& f : kCostFields) {
+        if (name != f.base) continue;
+        if (f.standard_only && tier != kStandard) return std::nullopt;
+        return FieldRef{f.cls, tier, threshold};
+    }
+    return std::nullopt;
+}
+
+std::string shown(const json& v) {
+    std::string s = v.dump();
+    if (s.size() > 60) s = s.substr(0, 57) + "...";
+    return s;
+}
+
+// A per-token cost as a per-1M rate in micro units: value * 1e12, rounded half up. Integers
+// and exact decimal text (read_json's non-integer numbers, or numeric strings) are accepted.
+std::optional<int64_t> per_million_micro(const json& v, const std::string& field,
+                                         std::string* reason) {
+    std::string text;
+    if (v.is_number_integer()) text = v.dump();  // signed and unsigned integers
+    else if (v.is_string()) text = v.get_ref<const std::string&>();
+    else {
+        *reason = field + " is not a number: " + shown(v);
+        return std::nullopt;
+    }
+    bool overflow = false;
+    auto d = parse_decimal(text, &overflow);
+    if (!d) {
+        *reason = field + " is not a number: " + shown(v);
+        return std::nullopt;
+    }
+    if (d->negative) {
+        *reason = field + " is negative: " + text;
+        return std::nullopt;
+    }
+    std::optional<int128> m;
+    if (!overflow)
+        m = rescale(*d, kRateScale + 6, Rounding::half_up, kMaxRateMicro, &overflow);
+    if (overflow || !m) {
+        *reason = field + " is out of range: " + text + " (at most 999999.999999999999 per token)";
+        return std::nullopt;
+    }
+    return static_cast<int64_t>(*m);
+}
+
+bool has_cost(const json& entry, const char* field) {
+    auto it = entry.find(field);
+    return it != entry.end() && !it->is_null();
+}
+
+std::string map_provider(std::string_view p) {
+    // LiteLLM's routing names onto the catalog's providers; normalize_provider knows most of
+    // them, but the vertex_ai-* family is open-ended so it is matched by prefix here.
+    if (p.substr(0, 10) == "vertex_ai-" || p == "vertex_ai" || p == "gemini") return "google";
+    if (p == "bedrock" || p == "bedrock_converse") return "bedrock";
+    if (p == "azure" || p == "azure_ai") return "azure";
+    if (p == "text-completion-openai") return "openai";
+    if (p == "cohere_chat") return "cohere";
+    return normalize_provider(p);
+}
+
+struct Row {
+    Tier tier;
+    int64_t threshold;
+    TokenRates rates;
+};
+
+std::string row_key(const std::string& provider, const std::string& model, const Row& r) {
+    std::string k = provider;
+    k += '\0';
+    k += model;
+    k += '\0';
+    k += kTierNames[r.tier];
+    k += '\0';
+    k += std::to_string(r.threshold);
+    return k;
+}
+
+class Importer {
+public:
+    void entry(const std::string& key, const json& value);
+    CatalogImport take() { return std::move(out_); }
+
+private:
+    void problem(const std::string& key, std::string reason) {
+        out_.skipped.push_back(ImportProblem{key, std::move(reason)});
+    }
+
+    CatalogImport out_;
+    std::map<std::string, size_t> seen_;  // row_key -> index in out_.prices
+};
+
+void Importer::entry(const std::string& key, const json& value) {
+    if (key == "sample_spec") return;  // LiteLLM's schema documentation, not a model
+    if (!value.is_object()) {
+        problem(key, "not a JSON object");
+        return;
+    }
+    // Models priced per image, second, character or query have nothing to import.
+    if (!has_cost(value, "input_cost_per_token") && !has_cost(value, "output_cost_per_token"))
+        return;
+
+    auto prov = value.find("litellm_provider");
+    if (prov == value.end() || prov->is_null()) {
+        problem(key, "missing litellm_provider");
+        return;
+    }
+    if (!prov->is_string()) {
+        problem(key, "litellm_provider is not a string: " + shown(*prov));
+        return;
+    }
+    std::string provider;
+    try {
+        provider = map_provider(prov->get_ref<const std::string&>());
+    } catch (const Error&) {
+        problem(key, "invalid litellm_provider " + shown(*prov));
+        return;
+    }
+
+    // The key's first segment routes the call ("gemini/", "azure/"); what follows is the
+    // model. A second '/' marks a regional or deployment variant ("bedrock/us-east-1/..."),
+    // which the catalog has no column for. OpenRouter models are themselves "vendor/model".
+    std::string_view model = key;
+    if (provider == "openrouter") {
+        if (model.substr(0, 11) == "openrouter/") model.remove_prefix(11);
+    } else if (size_t slash = model.find('/'); slash != std::string_view::npos) {
+        model.remove_prefix(slash + 1);
+        if (model.find('/') != std::string_view::npos) return;
+    }
+    if (model.empty()) {
+        problem(key, "no model name in the key");
+        return;
+    }
+
+    // Validate every cost field before building anything, so that an entry is imported
+    // whole or not at all.
+    std::map<std::pair<int, int64_t>, TokenRates> groups;  // (tier, threshold) -> given rates
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        auto ref = classify_field(it.key());
+        if (!ref || it.value().is_null()) continue;
+        std::string reason;
+        auto micro = per_million_micro(it.value(), it.key(), &reason);
+        if (!micro) {
+            problem(key, std::move(reason));
+            return;
+        }
+        auto g = groups.try_emplace({ref->tier, ref->threshold}, empty_rates()).first;
+        if (g->second.is_set(ref->cls) && g->second.micro[static_cast<int>(ref->cls)] != *micro) {
+            problem(key, it.key() + " disagrees with another spelling of the same price");
+            return;
+        }
+        g->second.set(ref->cls, *micro);
+    }
+
+    std::vector<Row> rows;
+    for (int t = 0; t < kTierCount; ++t) {
+        auto base = groups.find({t, 0});
+        // A tier exists only where LiteLLM prices its input or output; classes it leaves out
+        // fall back within the tier (token_rates' rules), never to the standard tier.
+        if (base == groups.end() || !(base->second.is_set(TokenClass::input) ||
+                                      base->second.is_set(TokenClass::output)))
+            continue;
+        rows.push_back(Row{static_cast<Tier>(t), 0, base->second});
+        // Long-context rows: a class without an _above_ price keeps the tier's normal one.
+        for (auto it = groups.upper_bound({t, 0}); it != groups.end() && it->first.first == t;
+             ++it) {
+            TokenRates r = base->second;
+            for (int c = 0; c < kTokenClassCount; ++c) {
+                auto cls = static_cast<TokenClass>(c);
+                if (it->second.is_set(cls)) r.set(cls, it->second.micro[c]);
+            }
+            rows.push_back(Row{static_cast<Tier>(t), it->first.second, r});
+        }
+    }
+
+    // Two keys may name one catalog row ("azure/gpt-4o" and "azure_ai/gpt-4o"): identical
+    // prices merge silently; different ones keep the first key and reject the later entry
+    // whole.
+    std::vector<std::string> keys;
+    for (const Row& r : rows) {
+        keys.push_back(row_key(provider, std::string(model), r));
+        auto s = seen_.find(keys.back());
+        if (s != seen_.end() && !rates_equal(out_.prices[s->second].rates, r.rates)) {
+            problem(key, "conflicts with " + out_.prices[s->second].entry);
+            return;
+        }
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+        if (seen_.count(keys[i])) continue;
+        seen_.emplace(keys[i], out_.prices.size());
+        out_.prices.push_back(ImportedPrice{key, provider, std::string(model),
+                                            kTierNames[rows[i].tier], rows[i].threshold,
+                                            rows[i].rates});
+    }
+}
+
+}  // namespace
+
+CatalogImport parse_litellm_catalog(std::string_view json_text) {
+    json doc = read_json(json_text);
+    if (!doc.is_object())
+        throw Error(sqlstate::invalid_parameter_value,
+                    "LiteLLM price catalog must be a JSON object keyed by model name",
+                    std::string("the document is a JSON ") + doc.type_name(),
+                    "pass the contents of LiteLLM's model_prices_and_context_window.json");
+    Importer importer;
+    // nlohmann's object is a std::map: iteration is in key byte order, hence deterministic.
+    for (auto it = doc.begin(); it != doc.end(); ++it) importer.entry(it.key(), it.value());
+    return importer.take();
+}
+
+}  // namespace cb::core

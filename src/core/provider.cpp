@@ -1,0 +1,66 @@
+#include "provider.hpp"
+
+#include "error.hpp"
+
+namespace cb::core {
+
+namespace {
+
+std::string lower_trimmed(std::string_view s) {
+    size_t b = 0, e = s.size();
+    while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+    std::string out(s.substr(b, e - b));
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+struct Alias {
+    const char* from;
+    const char* to;
+};
+
+constexpr Alias kProviderAliases[] = {
+    {"gcp.gemini", "google"},      {"gcp.vertex_ai", "google"},   {"gcp.gen_ai", "google"},
+    {"gemini", "google"},          {"vertex_ai", "google"},       {"vertexai", "google"},
+    {"google_genai", "google"},    {"google.genai", "google"},    {"aws.bedrock", "bedrock"},
+    {"aws_bedrock", "bedrock"},    {"amazon_bedrock", "bedrock"}, {"bedrock_converse", "bedrock"},
+    {"azure.ai.openai", "azure"},  {"az.ai.openai", "azure"},     {"azure_openai", "azure"},
+    {"azure.ai.inference", "azure"}, {"az.ai.inference", "azure"}, {"azure_ai", "azure"},
+    {"mistral_ai", "mistral"},     {"mistralai", "mistral"},      {"cohere_chat", "cohere"},
+    {"text-completion-openai", "openai"},
+};
+
+}  // namespace
+
+std::string normalize_provider(std::string_view name) {
+    std::string p = lower_trimmed(name);
+    for (const Alias& a : kProviderAliases)
+        if (p == a.from) return a.to;
+    bool ok = !p.empty() && p.size() <= 63 &&
+              ((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= '0' && p[0] <= '9'));
+    for (char c : p)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            ok = false;
+    if (!ok)
+        throw Error(sqlstate::invalid_parameter_value,
+                    "invalid provider name \"" + std::string(name) + "\"",
+                    {}, "use a lower-case word such as openai, anthropic, google, bedrock, azure");
+    return p;
+}
+
+std::string normalize_service_tier(std::string_view tier) {
+    std::string t = lower_trimmed(tier);
+    if (t == "standard" || t == "default" || t == "auto" || t == "on_demand" || t == "ondemand" ||
+        t == "standard_only" || t.empty())
+        return "standard";
+    if (t == "batch" || t == "batches") return "batch";
+    if (t == "flex") return "flex";
+    if (t == "priority") return "priority";
+    throw Error(sqlstate::invalid_parameter_value,
+                "invalid service tier \"" + std::string(tier) + "\"",
+                {}, "valid service tiers: standard, batch, flex, priority");
+}
+
+}  // namespace cb::core

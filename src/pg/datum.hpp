@@ -1,0 +1,33 @@
+// Conversions between Datums and core values, safe to call inside guarded().
+#pragma once
+#include "guard.hpp"
+
+#include "core/token_rates.hpp"
+#include "core/token_usage.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace cb::pg {
+
+// The on-disk forms of the types are the core structs themselves (fixed length, by ref).
+inline const cb::core::TokenUsage* usage_arg(FunctionCallInfo fcinfo, int n) {
+    return reinterpret_cast<const cb::core::TokenUsage*>(PG_GETARG_POINTER(n));
+}
+inline const cb::core::TokenRates* rates_arg(FunctionCallInfo fcinfo, int n) {
+    return reinterpret_cast<const cb::core::TokenRates*>(PG_GETARG_POINTER(n));
+}
+
+Datum usage_datum(const cb::core::TokenUsage& u);  // palloc'd copy
+Datum rates_datum(const cb::core::TokenRates& r);
+Datum cstring_datum(std::string_view s);           // for type output functions
+Datum text_datum(std::string_view s);
+// numeric from exact decimal text; numeric_in runs through pg_call().
+Datum numeric_datum(const std::string& decimal_text);
+Datum jsonb_datum(const std::string& json_text);
+// PostgreSQL-side helpers (call before guarded(); they may raise errors themselves).
+std::string_view text_view(text* t);
+char* numeric_cstring(Datum numeric);  // palloc'd decimal text
+char* jsonb_cstring(Jsonb* j);         // palloc'd JSON text
+
+}  // namespace cb::pg

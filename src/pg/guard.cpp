@@ -1,0 +1,93 @@
+#include "guard.hpp"
+
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+namespace cb::pg {
+
+namespace {
+
+// The error in flight between the catch block and ereport(). Static so that nothing with a
+// destructor is alive when ereport() longjmps away.
+struct CapturedError {
+    int sqlerrcode;
+    char message[4096];
+    char detail[4096];
+    char hint[1024];
+};
+CapturedError captured;
+
+void copy_text(char* dst, size_t cap, const char* src) {
+    std::snprintf(dst, cap, "%s", src ? src : "");
+}
+
+int sqlstate_code(const char* s) {
+    if (!s || std::strlen(s) != 5) return ERRCODE_INTERNAL_ERROR;
+    return MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4]);
+}
+
+}  // namespace
+
+PgError::PgError(int sqlerrcode, std::string message, std::string detail, std::string hint)
+    : cb::core::Error("XX000", std::move(message), std::move(detail), std::move(hint)),
+      code_(sqlerrcode) {
+    std::snprintf(state_, sizeof state_, "%s", unpack_sql_state(sqlerrcode));
+}
+
+void capture_current_exception() noexcept {
+    captured.detail[0] = captured.hint[0] = '\0';
+    try {
+        throw;
+    } catch (const PgError& e) {
+        captured.sqlerrcode = e.sqlerrcode();
+        copy_text(captured.message, sizeof captured.message, e.what());
+        copy_text(captured.detail, sizeof captured.detail, e.detail().c_str());
+        copy_text(captured.hint, sizeof captured.hint, e.hint().c_str());
+    } catch (const cb::core::Error& e) {
+        captured.sqlerrcode = sqlstate_code(e.sqlstate());
+        copy_text(captured.message, sizeof captured.message, e.what());
+        copy_text(captured.detail, sizeof captured.detail, e.detail().c_str());
+        copy_text(captured.hint, sizeof captured.hint, e.hint().c_str());
+    } catch (const std::bad_alloc&) {
+        captured.sqlerrcode = ERRCODE_OUT_OF_MEMORY;
+        copy_text(captured.message, sizeof captured.message, "out of memory in pg_chargeback");
+    } catch (const std::exception& e) {
+        captured.sqlerrcode = ERRCODE_INTERNAL_ERROR;
+        std::snprintf(captured.message, sizeof captured.message,
+                      "internal error in pg_chargeback: %s", e.what());
+    } catch (...) {
+        captured.sqlerrcode = ERRCODE_INTERNAL_ERROR;
+        copy_text(captured.message, sizeof captured.message,
+                  "internal error in pg_chargeback: unknown exception");
+    }
+}
+
+void raise_captured() {
+    ereport(ERROR, (errcode(captured.sqlerrcode), errmsg("%s", captured.message),
+                    captured.detail[0] ? errdetail("%s", captured.detail) : 0,
+                    captured.hint[0] ? errhint("%s", captured.hint) : 0));
+    pg_unreachable();
+}
+
+void rethrow_pg_error(MemoryContext ctx) {
+    MemoryContextSwitchTo(ctx);
+    ErrorData* edata = CopyErrorData();
+    FlushErrorState();
+    int code = edata->sqlerrcode;
+    std::string message = edata->message ? edata->message : "";
+    std::string detail = edata->detail ? edata->detail : "";
+    std::string hint = edata->hint ? edata->hint : "";
+    FreeErrorData(edata);
+    throw PgError(code, std::move(message), std::move(detail), std::move(hint));
+}
+
+void* palloc_or_throw(Size size) {
+    if (!AllocSizeIsValid(size)) throw std::bad_alloc();
+    void* p = palloc_extended(size, MCXT_ALLOC_NO_OOM);
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+
+}  // namespace cb::pg

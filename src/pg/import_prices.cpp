@@ -1,0 +1,54 @@
+// chargeback.parse_price_catalog(catalog jsonb, format text): the rows a published price
+// catalog yields, for import_prices() to apply. Entries that make no sense are skipped
+// whole and reported as WARNINGs after the C++ work is done.
+#include "datum.hpp"
+
+#include "core/litellm_catalog.hpp"
+
+#include <cstring>
+
+using namespace cb::pg;
+
+namespace {
+
+char* pstrdup_or_throw(const std::string& s) {
+    char* p = static_cast<char*>(palloc_or_throw(s.size() + 1));
+    std::memcpy(p, s.c_str(), s.size() + 1);
+    return p;
+}
+
+}  // namespace
+
+CB_FUNCTION(cb_parse_price_catalog) {
+    char* json = jsonb_cstring(PG_GETARG_JSONB_P(0));
+    std::string_view format = text_view(PG_GETARG_TEXT_PP(1));
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    char** problems = nullptr;
+    int nproblems = 0;
+    guarded([&] {
+        if (format != "litellm")
+            throw cb::core::Error(cb::core::sqlstate::invalid_parameter_value,
+                                  "unknown price catalog format \"" + std::string(format) + "\"", {},
+                                  "supported formats: litellm (model_prices_and_context_window.json)");
+        cb::core::CatalogImport imp = cb::core::parse_litellm_catalog(json);
+        for (const cb::core::ImportedPrice& p : imp.prices) {
+            Datum values[6] = {text_datum(p.provider), text_datum(p.model), text_datum(p.service_tier),
+                               Int64GetDatum(p.min_prompt_tokens), rates_datum(p.rates),
+                               text_datum(p.entry)};
+            bool nulls[6] = {false, false, false, false, false, false};
+            pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+        }
+        if (!imp.skipped.empty()) {
+            problems = static_cast<char**>(palloc_or_throw(sizeof(char*) * imp.skipped.size()));
+            for (const cb::core::ImportProblem& pr : imp.skipped)
+                problems[nproblems++] = pstrdup_or_throw(pr.entry + ": " + pr.reason);
+        }
+        return Datum(0);
+    });
+    for (int i = 0; i < nproblems; ++i)
+        ereport(WARNING, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                          errmsg("price catalog entry skipped: %s", problems[i]),
+                          errhint("nothing of this entry was imported; fix it and import again")));
+    return Datum(0);
+}
