@@ -1,0 +1,38 @@
+-- Importing LiteLLM's model_prices_and_context_window.json: per-token floats become exact
+-- per-1M rates; tiers and long-context rows; bad entries are skipped whole; re-importing
+-- changes nothing.
+SET search_path = chargeback, public;
+SET timezone = 'UTC';
+
+\set catalog `cat test/fixtures/litellm_catalog_sample.json`
+
+-- What the catalog yields, before anything is written.
+SELECT provider, model, service_tier, min_prompt_tokens, rates
+FROM parse_price_catalog(:'catalog'::jsonb)
+ORDER BY provider, model, service_tier, min_prompt_tokens;
+
+-- Importing it writes those rows, except the 3 that already match the built-in catalog
+-- (gemini-2.5-pro standard and long context, Bedrock Claude Haiku 4.5); bad entries are
+-- reported and skipped.
+SELECT import_prices(:'catalog'::jsonb, 'litellm', '2026-01-01') AS imported;
+SELECT count(*) AS litellm_rows FROM price WHERE source = 'litellm';
+-- The imported price is what lookups now return for that time.
+SELECT price_for('anthropic', 'claude-sonnet-4-5-20250929', '2026-01-02') AS sonnet,
+       price_for('anthropic', 'claude-sonnet-4-5', '2026-01-02', 'standard', 250000) AS sonnet_long_context;
+-- Nothing of a broken entry landed.
+SELECT count(*) AS broken_rows FROM price WHERE model LIKE 'broken%';
+
+-- Re-importing the same catalog changes nothing, even at a later date.
+SELECT import_prices(:'catalog'::jsonb, 'litellm', '2026-02-01') AS reimported;
+SELECT count(*) AS litellm_rows FROM price WHERE source = 'litellm';
+
+-- A changed price opens a new row and closes the old one.
+SELECT import_prices('{"gpt-4o": {"litellm_provider": "openai", "input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06}}'::jsonb,
+                     'litellm', '2026-03-01') AS changed;
+SELECT rates, valid_from, valid_to, source FROM price
+WHERE provider = 'openai' AND model = 'gpt-4o' AND service_tier = 'standard' AND valid_from >= '2026-01-01'
+ORDER BY valid_from;
+
+-- Errors.
+SELECT import_prices('[1, 2]'::jsonb);
+SELECT import_prices('{}'::jsonb, 'openrouter_models');
