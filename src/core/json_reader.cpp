@@ -2,8 +2,14 @@
 
 #include "error.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+// A small iterative JSON reader instead of nlohmann's parser: nlohmann converts every
+// non-integer number to double (and rejects 1e999 outright), while money needs the exact
+// decimal text and hostile input must get a clear error, never a crash or a deep recursion.
+// The result is still an nlohmann::json document.
 
 namespace cb::core {
 
@@ -11,96 +17,245 @@ namespace {
 
 using json = nlohmann::json;
 
-// A SAX handler that builds the DOM itself (iteratively, with an explicit stack).
-class ExactDomBuilder {
+class Reader {
 public:
-    explicit ExactDomBuilder(int max_depth) : max_depth_(max_depth) {}
+    Reader(std::string_view text, int max_depth) : s_(text), max_depth_(max_depth) {}
 
-    bool null() { return put(json(nullptr)); }
-    bool boolean(bool b) { return put(json(b)); }
-    bool number_integer(json::number_integer_t v) { return put(json(v)); }
-    bool number_unsigned(json::number_unsigned_t v) { return put(json(v)); }
-    // The lexeme is the exact decimal text; the double is never used.
-    bool number_float(json::number_float_t, const std::string& lexeme) { return put(json(lexeme)); }
-    bool string(std::string& s) { return put(json(std::move(s))); }
-    bool binary(json::binary_t&) { return put(json(nullptr)); }
-
-    bool start_object(std::size_t) { return open(json::object()); }
-    bool key(std::string& k) {
-        key_ = std::move(k);
-        return true;
-    }
-    bool end_object() { return close(); }
-    bool start_array(std::size_t) { return open(json::array()); }
-    bool end_array() { return close(); }
-
-    bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
-        error_ = "invalid JSON at byte " + std::to_string(position) + ": " + ex.what();
-        return false;
-    }
-
-    json take() { return std::move(root_); }
-    const std::string& error() const { return error_; }
-    bool too_deep() const { return too_deep_; }
-
-private:
-    bool put(json&& v) {
-        if (stack_.empty()) {
-            root_ = std::move(v);
-            return true;
-        }
-        json* top = stack_.back();
-        if (top->is_array()) top->push_back(std::move(v));
-        else (*top)[key_] = std::move(v);
-        return true;
-    }
-    bool open(json&& container) {
-        if (static_cast<int>(stack_.size()) >= max_depth_) {
-            too_deep_ = true;
-            return false;
-        }
-        json* slot;
-        if (stack_.empty()) {
-            root_ = std::move(container);
-            slot = &root_;
-        } else {
-            json* top = stack_.back();
-            if (top->is_array()) {
-                top->push_back(std::move(container));
-                slot = &top->back();
+    json read() {
+        json root;
+        skip_ws();
+        std::vector<json*> stack;
+        json* slot = &root;             // where the next value goes
+        while (true) {
+            skip_ws();
+            if (pos_ >= s_.size()) fail("unexpected end of input");
+            char c = s_[pos_];
+            if (c == '{' || c == '[') {
+                if (static_cast<int>(stack.size()) >= max_depth_) too_deep();
+                ++pos_;
+                *slot = c == '{' ? json::object() : json::array();
+                stack.push_back(slot);
+                skip_ws();
+                char close = c == '{' ? '}' : ']';
+                if (pos_ < s_.size() && s_[pos_] == close) {
+                    ++pos_;
+                    stack.pop_back();
+                } else {
+                    slot = next_slot(stack.back(), c == '{');
+                    continue;
+                }
             } else {
-                slot = &((*top)[key_] = std::move(container));
+                *slot = scalar();
+            }
+            // After a value: close containers or move to the next element.
+            while (true) {
+                if (stack.empty()) {
+                    skip_ws();
+                    if (pos_ != s_.size()) fail("unexpected text after the JSON value");
+                    return root;
+                }
+                skip_ws();
+                if (pos_ >= s_.size()) fail("unexpected end of input");
+                json* top = stack.back();
+                char d = s_[pos_];
+                if (d == ',') {
+                    ++pos_;
+                    slot = next_slot(top, top->is_object());
+                    break;
+                }
+                if ((d == '}' && top->is_object()) || (d == ']' && top->is_array())) {
+                    ++pos_;
+                    stack.pop_back();
+                    continue;
+                }
+                fail(top->is_object() ? "expected ',' or '}'" : "expected ',' or ']'");
             }
         }
-        stack_.push_back(slot);
-        return true;
-    }
-    bool close() {
-        stack_.pop_back();
-        return true;
     }
 
+private:
+    json* next_slot(json* container, bool is_object) {
+        if (!is_object) {
+            container->push_back(nullptr);
+            return &container->back();
+        }
+        skip_ws();
+        if (pos_ >= s_.size() || s_[pos_] != '"') fail("expected a string key");
+        std::string key = string_value();
+        skip_ws();
+        if (pos_ >= s_.size() || s_[pos_] != ':') fail("expected ':' after a key");
+        ++pos_;
+        json& v = (*container)[key];  // a repeated key keeps the last value, as jsonb does
+        v = nullptr;
+        return &v;
+    }
+
+    json scalar() {
+        char c = s_[pos_];
+        if (c == '"') return json(string_value());
+        if (c == '-' || (c >= '0' && c <= '9')) return number();
+        if (s_.compare(pos_, 4, "true") == 0) {
+            pos_ += 4;
+            return json(true);
+        }
+        if (s_.compare(pos_, 5, "false") == 0) {
+            pos_ += 5;
+            return json(false);
+        }
+        if (s_.compare(pos_, 4, "null") == 0) {
+            pos_ += 4;
+            return json(nullptr);
+        }
+        fail("unexpected character");
+    }
+
+    json number() {
+        size_t start = pos_;
+        bool negative = false, integral = true;
+        if (s_[pos_] == '-') {
+            negative = true;
+            ++pos_;
+        }
+        if (pos_ >= s_.size() || s_[pos_] < '0' || s_[pos_] > '9') fail("invalid number");
+        if (s_[pos_] == '0') ++pos_;
+        else digits();
+        if (pos_ < s_.size() && s_[pos_] == '.') {
+            integral = false;
+            ++pos_;
+            if (pos_ >= s_.size() || s_[pos_] < '0' || s_[pos_] > '9') fail("invalid number");
+            digits();
+        }
+        if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+            integral = false;
+            ++pos_;
+            if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
+            if (pos_ >= s_.size() || s_[pos_] < '0' || s_[pos_] > '9') fail("invalid number");
+            digits();
+        }
+        std::string_view lexeme = s_.substr(start, pos_ - start);
+        if (integral) {
+            // Exact integers become JSON integers when they fit 64 bits.
+            uint64_t v = 0;
+            bool fits = true;
+            for (size_t i = negative ? 1 : 0; i < lexeme.size(); ++i) {
+                unsigned d = static_cast<unsigned>(lexeme[i] - '0');
+                if (v > (UINT64_MAX - d) / 10) {
+                    fits = false;
+                    break;
+                }
+                v = v * 10 + d;
+            }
+            if (fits && !negative) return json(static_cast<json::number_unsigned_t>(v));
+            if (fits && negative && v <= static_cast<uint64_t>(INT64_MAX) + 1)
+                return json(static_cast<json::number_integer_t>(0 - v));
+        }
+        return json(std::string(lexeme));  // exact decimal text, never a double
+    }
+
+    void digits() {
+        while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+    }
+
+    static void put_utf8(std::string& out, uint32_t cp) {
+        if (cp < 0x80) {
+            out += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            out += static_cast<char>(0xF0 | (cp >> 18));
+            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+    }
+
+    uint32_t hex4() {
+        if (pos_ + 4 > s_.size()) fail("truncated \\u escape");
+        uint32_t v = 0;
+        for (int i = 0; i < 4; ++i) {
+            char h = s_[pos_++];
+            v <<= 4;
+            if (h >= '0' && h <= '9') v |= static_cast<uint32_t>(h - '0');
+            else if (h >= 'a' && h <= 'f') v |= static_cast<uint32_t>(h - 'a' + 10);
+            else if (h >= 'A' && h <= 'F') v |= static_cast<uint32_t>(h - 'A' + 10);
+            else fail("invalid \\u escape");
+        }
+        return v;
+    }
+
+    std::string string_value() {
+        ++pos_;  // opening quote
+        std::string out;
+        while (true) {
+            if (pos_ >= s_.size()) fail("unterminated string");
+            char c = s_[pos_++];
+            if (c == '"') return out;
+            if (static_cast<unsigned char>(c) < 0x20) fail("control character in string");
+            if (c != '\\') {
+                out += c;
+                continue;
+            }
+            if (pos_ >= s_.size()) fail("unterminated string");
+            char e = s_[pos_++];
+            switch (e) {
+                case '"': out += '"'; break;
+                case '\\': out += '\\'; break;
+                case '/': out += '/'; break;
+                case 'b': out += '\b'; break;
+                case 'f': out += '\f'; break;
+                case 'n': out += '\n'; break;
+                case 'r': out += '\r'; break;
+                case 't': out += '\t'; break;
+                case 'u': {
+                    uint32_t cp = hex4();
+                    if (cp >= 0xD800 && cp <= 0xDBFF) {
+                        if (pos_ + 2 > s_.size() || s_[pos_] != '\\' || s_[pos_ + 1] != 'u')
+                            fail("unpaired surrogate in \\u escape");
+                        pos_ += 2;
+                        uint32_t lo = hex4();
+                        if (lo < 0xDC00 || lo > 0xDFFF) fail("unpaired surrogate in \\u escape");
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                        fail("unpaired surrogate in \\u escape");
+                    }
+                    put_utf8(out, cp);
+                    break;
+                }
+                default:
+                    fail("invalid escape in string");
+            }
+        }
+    }
+
+    void skip_ws() {
+        while (pos_ < s_.size() &&
+               (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+            ++pos_;
+    }
+
+    [[noreturn]] void fail(const char* what) {
+        throw Error(sqlstate::invalid_json_text,
+                    "invalid JSON at byte " + std::to_string(pos_) + ": " + what);
+    }
+
+    [[noreturn]] void too_deep() {
+        throw Error(sqlstate::program_limit_exceeded,
+                    "JSON document is nested more than " + std::to_string(max_depth_) + " levels deep",
+                    {}, "usage payloads and catalogs never need deep nesting; check the input");
+    }
+
+    std::string_view s_;
+    size_t pos_ = 0;
     int max_depth_;
-    json root_;
-    std::vector<json*> stack_;
-    std::string key_;
-    std::string error_;
-    bool too_deep_ = false;
 };
 
 }  // namespace
 
-nlohmann::json read_json(std::string_view text, int max_depth) {
-    ExactDomBuilder builder(max_depth);
-    bool ok = json::sax_parse(text.begin(), text.end(), &builder, json::input_format_t::json, true);
-    if (builder.too_deep())
-        throw Error(sqlstate::program_limit_exceeded,
-                    "JSON document is nested more than " + std::to_string(max_depth) + " levels deep",
-                    {}, "usage payloads and catalogs never need deep nesting; check the input");
-    if (!ok)
-        throw Error(sqlstate::invalid_json_text,
-                    builder.error().empty() ? "invalid JSON" : builder.error());
-    return builder.take();
-}
+nlohmann::json read_json(std::string_view text, int max_depth) { return Reader(text, max_depth).read(); }
 
 }  // namespace cb::core

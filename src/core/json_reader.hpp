@@ -1,8 +1,8 @@
 // Reads JSON text into an nlohmann::json document without ever converting a number to
-// binary floating point: integers stay integers, and every other number is kept as its exact
-// decimal text (stored as a JSON string). Money code reads those strings with
-// parse_decimal(). Nesting depth is bounded and the parser is iterative, so hostile input
-// (a 3000-level document) is an error, never a stack overflow.
+// binary floating point: integers that fit 64 bits stay integers, and every other number is
+// kept as its exact decimal text (stored as a JSON string). Money code reads those strings
+// with parse_decimal(). Nesting depth is bounded and the reader is iterative, so hostile
+// input (a 3000-level document, 1e999) is a clear error, never a crash or a stack overflow.
 #pragma once
 #include "pure.hpp"
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what building and testing pg_chargeback needs on Debian 12 (as root).
+# Idempotent: skips apt-get when everything is already there.
+set -euo pipefail
+PKGS="make g++ cmake git rsync postgresql-15 postgresql-server-dev-15 postgresql-15-cron
+      nlohmann-json3-dev libgtest-dev libipc-run-perl clang libclang-rt-14-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "== installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of pg_chargeback on a fresh Debian 12 machine, as root:
+#   dependencies, build, install, C++ unit tests (GoogleTest, ctest), bounded fuzzing,
+#   pg_regress (sql/ + expected/), isolation specs (test/isolation), TAP (test/t).
+# PostgreSQL refuses to run as root, so the database tests run as the postgres user on a
+# copy of the tree, each on a throwaway cluster. FUZZ_SECONDS sets the fuzzing time per
+# target (default 15); SKIP_UNIT=1 or SKIP_FUZZ=1 skip those parts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export PATH=/usr/lib/postgresql/15/bin:$PATH
+
+bash scripts/deps.sh
+
+echo "== build and install the extension"
+make -s -j2 >/dev/null
+make -s install >/dev/null
+
+if [ "${SKIP_UNIT:-0}" != 1 ]; then
+    echo "== C++ unit tests and fuzzing"
+    FUZZ_SECONDS=${FUZZ_SECONDS:-15} SKIP_FUZZ=${SKIP_FUZZ:-0} bash scripts/unit.sh
+fi
+
+echo "== pg_regress, isolation and TAP tests (as postgres, throwaway clusters)"
+work=$(mktemp -d /tmp/pg_chargeback_test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+rsync -a --exclude build --exclude .git "$root"/ "$work"/src_copy/
+chown -R postgres "$work"
+status=0
+runuser -u postgres -- make -C "$work/src_copy" installcheck \
+    EXTRA_REGRESS_OPTS="--temp-instance=$work/tmp_instance --temp-config=$work/src_copy/test/pg_regress.conf" \
+    || status=$?
+if [ $status -ne 0 ]; then
+    for f in "$work"/src_copy/regression.diffs "$work"/src_copy/test/isolation/results/regression.diffs; do
+        [ -f "$f" ] && { echo "---- $f"; head -c 20000 "$f"; }
+    done
+    find "$work/src_copy/tmp_check" -name '*.log' -newer "$work/src_copy/Makefile" 2>/dev/null | head -5 | while read -r log; do
+        echo "---- $log"; tail -n 40 "$log"
+    done
+    echo "FAILED: database tests"
+    exit $status
+fi
+echo "== all tests passed"
