@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the benchmarks on a throwaway cluster (as the postgres user) and prints one line a
+# figure: ratios against a baseline measured in the same session. Usage (as root):
+#   bash test/bench/run.sh            # every test/bench/*.sql
+#   bash test/bench/run.sh cost       # just test/bench/cost.sql
+# BENCH_ROWS scales the data (default per benchmark).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH=/usr/lib/postgresql/15/bin:$PATH
+bash scripts/deps.sh
+make -s -j2 >/dev/null && make -s install >/dev/null
+dir=$(mktemp -d /tmp/pg_chargeback_bench.XXXXXX)
+chown postgres "$dir"
+cleanup() { runuser -u postgres -- pg_ctl -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
+trap cleanup EXIT
+runuser -u postgres -- initdb -D "$dir/data" -A trust --no-locale >/dev/null
+cat >> "$dir/data/postgresql.conf" <<CONF
+shared_buffers = 1GB
+work_mem = 256MB
+max_parallel_workers_per_gather = 0
+jit = off
+fsync = off
+synchronous_commit = off
+unix_socket_directories = '$dir'
+listen_addresses = ''
+port = 5488
+CONF
+runuser -u postgres -- pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null
+psql="psql -X -q -h $dir -p 5488 -U postgres -d postgres -v ON_ERROR_STOP=1"
+$psql -c "CREATE EXTENSION pg_chargeback" >/dev/null
+for f in test/bench/${1:-*}.sql; do
+    echo "== $(basename "$f" .sql)"
+    $psql -v rows="${BENCH_ROWS:-1000000}" -f "$f" 2>&1 | sed -n -e 's/^.*NOTICE:  //p' -e '/ERROR/,$p'
+done
