@@ -7,7 +7,7 @@ EXTENSION = pg_chargeback
 EXTVERSION = 0.1.0
 MODULE_big = pg_chargeback
 
-CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/parsers/*.cpp))
 PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 

@@ -188,6 +188,33 @@ private:
         return v;
     }
 
+    // Copies one multi-byte UTF-8 sequence (lead byte already consumed) into out. Anything
+    // else is invalid JSON (RFC 8259 requires UTF-8), and nlohmann::json cannot hold it either:
+    // dump() throws a type_error on such a string.
+    void utf8_sequence(std::string& out, unsigned char lead) {
+        int n;  // continuation bytes
+        uint32_t cp, min;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            n = 1, cp = lead & 0x1Fu, min = 0x80;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            n = 2, cp = lead & 0x0Fu, min = 0x800;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            n = 3, cp = lead & 0x07u, min = 0x10000;
+        } else {
+            fail("invalid UTF-8 in string");
+        }
+        out += static_cast<char>(lead);
+        for (int i = 0; i < n; ++i, ++pos_) {
+            if (pos_ >= s_.size() || (static_cast<unsigned char>(s_[pos_]) & 0xC0) != 0x80)
+                fail("invalid UTF-8 in string");
+            cp = (cp << 6) | (static_cast<unsigned char>(s_[pos_]) & 0x3Fu);
+            out += s_[pos_];
+        }
+        // Overlong forms, UTF-16 surrogates and code points beyond U+10FFFF.
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            fail("invalid UTF-8 in string");
+    }
+
     std::string string_value() {
         ++pos_;  // opening quote
         std::string out;
@@ -196,6 +223,10 @@ private:
             char c = s_[pos_++];
             if (c == '"') return out;
             if (static_cast<unsigned char>(c) < 0x20) fail("control character in string");
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                utf8_sequence(out, static_cast<unsigned char>(c));
+                continue;
+            }
             if (c != '\\') {
                 out += c;
                 continue;

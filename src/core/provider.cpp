@@ -52,8 +52,10 @@ std::string normalize_provider(std::string_view name) {
 
 std::string normalize_service_tier(std::string_view tier) {
     std::string t = lower_trimmed(tier);
+    // Committed capacity (OpenAI scale tier, Bedrock reserved) is priced at the standard
+    // list price: what the usage is worth, which is what showback and allocation need.
     if (t == "standard" || t == "default" || t == "auto" || t == "on_demand" || t == "ondemand" ||
-        t == "standard_only" || t.empty())
+        t == "standard_only" || t == "scale" || t == "reserved" || t.empty())
         return "standard";
     if (t == "batch" || t == "batches") return "batch";
     if (t == "flex") return "flex";

@@ -1,6 +1,7 @@
 #include "catalog_cache.hpp"
 
 #include "datum.hpp"
+#include "invalidation.hpp"
 
 
 #include <memory>
@@ -10,15 +11,8 @@ namespace cb::pg {
 namespace {
 
 std::unique_ptr<cb::core::PriceCatalog> g_catalog;
-bool g_valid = false;
-Oid g_price_relid = InvalidOid;
-Oid g_alias_relid = InvalidOid;
+CacheWatch g_watch;
 CatalogStats g_stats = {0};
-
-// Runs inside invalidation processing: only flips a flag, never allocates or throws.
-void relcache_callback(Datum, Oid relid) {
-    if (relid == InvalidOid || relid == g_price_relid || relid == g_alias_relid) g_valid = false;
-}
 
 struct RawPrice {
     int64 price_id;
@@ -50,9 +44,8 @@ struct RawCatalog {
 
 // Plain PostgreSQL code (runs inside pg_call): copies both tables into `cxt`.
 void fetch_catalog(MemoryContext cxt, RawCatalog* out) {
-    Oid nsp = get_namespace_oid("chargeback", false);
-    out->price_relid = get_relname_relid("price", nsp);
-    out->alias_relid = get_relname_relid("model_alias", nsp);
+    out->price_relid = chargeback_relid("price");
+    out->alias_relid = chargeback_relid("model_alias");
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     int rc = SPI_execute(
         "SELECT price_id, provider, model, service_tier, min_prompt_tokens, rates, "
@@ -99,14 +92,13 @@ void fetch_catalog(MemoryContext cxt, RawCatalog* out) {
 
 }  // namespace
 
-void register_catalog_invalidation() { CacheRegisterRelcacheCallback(relcache_callback, 0); }
-
 cb::core::PriceCatalog& price_catalog() {
-    if (g_valid && g_catalog) return *g_catalog;
+    if (g_watch.valid && g_catalog) return *g_catalog;
+    watch_relations(&g_watch);
     MemoryContext cxt = nullptr;
     RawCatalog raw{};
     // Mark valid before reading: an invalidation that arrives while we read flips it back.
-    g_valid = true;
+    g_watch.valid = true;
     try {
         pg_call([&] {
             cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback catalog load",
@@ -114,7 +106,7 @@ cb::core::PriceCatalog& price_catalog() {
             fetch_catalog(cxt, &raw);
         });
     } catch (...) {
-        g_valid = false;
+        g_watch.valid = false;
         throw;
     }
     auto fresh = std::make_unique<cb::core::PriceCatalog>();
@@ -137,8 +129,8 @@ cb::core::PriceCatalog& price_catalog() {
     }
     fresh->finish();
     MemoryContextDelete(cxt);
-    g_price_relid = raw.price_relid;
-    g_alias_relid = raw.alias_relid;
+    g_watch.relids[0] = raw.price_relid;
+    g_watch.relids[1] = raw.alias_relid;
     g_catalog = std::move(fresh);
     ++g_stats.loads;
     return *g_catalog;

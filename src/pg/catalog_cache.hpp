@@ -7,7 +7,6 @@
 
 namespace cb::pg {
 
-void register_catalog_invalidation();  // from _PG_init
 // The current catalog, (re)loaded through SPI if stale. Call inside guarded().
 cb::core::PriceCatalog& price_catalog();
 // PostgreSQL's regex engine for model_alias patterns (through pg_call()).

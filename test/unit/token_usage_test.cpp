@@ -40,7 +40,9 @@ void expect_usage_error(std::string_view text, const char* sqlstate,
     EXPECT_EQ(got.substr(0, got.find('|')), sqlstate) << got;
     // The message names the offending literal.
     EXPECT_NE(got.find("\"" + std::string(text) + "\""), std::string::npos) << got;
-    if (!detail_part.empty()) EXPECT_NE(got.find(detail_part), std::string::npos) << got;
+    if (!detail_part.empty()) {
+        EXPECT_NE(got.find(detail_part), std::string::npos) << got;
+    }
 }
 
 TokenUsage all_classes(int64_t v) {

@@ -1,0 +1,29 @@
+// OpenRouter chat completions: the OpenAI Chat Completions shape (see openai_common.hpp) with
+// OpenRouter's additions.
+//
+//   id ("gen-...") -> request_id; model kept exactly as reported, vendor prefix included
+//   ("anthropic/claude-sonnet-4.5"): that is the name OpenRouter prices; created -> occurred_at
+//   usage.prompt_tokens (includes cached reads and cache writes)
+//     input       = prompt_tokens - prompt_tokens_details.cached_tokens - .cache_write_tokens
+//                   - .audio_tokens
+//     cache_read  = prompt_tokens_details.cached_tokens
+//     cache_write = prompt_tokens_details.cache_write_tokens (only sent for models with explicit
+//                   cache-write pricing, e.g. Anthropic's)
+//     audio_input = prompt_tokens_details.audio_tokens
+//   usage.completion_tokens (includes reasoning)
+//     output      = completion_tokens - completion_tokens_details.reasoning_tokens
+//                   - .audio_tokens - .image_tokens
+//   usage.cost and cost_details are ignored: costs are computed from our own prices.
+//   provider = "openrouter"; the upstream that served it ("provider": "Anthropic") goes to
+//   attrs.upstream_provider.
+#include "openai_common.hpp"
+
+namespace cb::core {
+
+void parse_openrouter(const nlohmann::json& doc, std::vector<UsageRecord>& out) {
+    UsageRecord r = parsers::parse_chat_completion(doc, "openrouter", "openrouter");
+    parsers::copy_text_attr(r.attrs, "upstream_provider", doc, "provider", "");
+    out.push_back(std::move(r));
+}
+
+}  // namespace cb::core

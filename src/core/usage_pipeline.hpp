@@ -1,0 +1,32 @@
+// From a parsed record to a row of chargeback.usage: validated, priced from the catalog,
+// owned by an org unit. Pure C++: the glue only moves the result into PostgreSQL.
+#pragma once
+#include "pure.hpp"
+#include "attribution.hpp"
+#include "price_catalog.hpp"
+#include "usage_record.hpp"
+
+#include <string>
+
+namespace cb::core {
+
+struct PricedUsage {
+    UsageRecord rec;           // provider normalized, service_tier normalized, occurred_at set
+    std::string principal;     // "" = none
+    Owner owner;
+    std::string activity_type, activity_id;  // "" = none
+    int64_t price_id = 0;      // 0 = unpriced
+    std::string list_cost;     // exact decimal text, "" when unpriced
+    std::string currency;      // "" when unpriced
+};
+
+// Earliest and latest times accepted for usage (years 2000 to 2099): outside is a mistake.
+inline constexpr Timestamp kMinUsageTime = 0;                     // 2000-01-01
+inline constexpr Timestamp kMaxUsageTime = 3155760000LL * 1000000;  // 2100-01-01
+
+// Throws Error (22023) for a record that cannot be stored: no provider, no model, a time
+// outside the accepted range. A record with no time takes `now` (the ingest time).
+PricedUsage price_and_attribute(UsageRecord rec, Timestamp now, PriceCatalog& catalog,
+                                const Attribution& owners, const RegexSearch& search);
+
+}  // namespace cb::core

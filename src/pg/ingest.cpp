@@ -1,0 +1,162 @@
+// Ingestion from SQL: parse_usage(), ingest(), the usage_inbox bulk path, and attribution
+// lookups (resolve_owner, valid_rule_match).
+#include "attribution_cache.hpp"
+#include "catalog_cache.hpp"
+#include "datum.hpp"
+#include "usage_writer.hpp"
+
+#include "core/json_reader.hpp"
+#include "core/usage_pipeline.hpp"
+
+using namespace cb::pg;
+namespace core = cb::core;
+
+namespace {
+
+// Parses, prices and owns every record of one payload; all or nothing.
+std::vector<core::PricedUsage> price_payload(const char* payload, const char* attrs, std::string_view format,
+                                             TimestampTz now) {
+    core::UsageFormat f = core::usage_format_from_name(format.empty() ? "auto" : format);
+    std::vector<core::UsageRecord> records = core::parse_usage_text(payload, f, attrs ? attrs : "");
+    core::PriceCatalog& catalog = price_catalog();
+    const core::Attribution& owners = attribution();
+    std::vector<core::PricedUsage> out;
+    out.reserve(records.size());
+    for (core::UsageRecord& r : records)
+        out.push_back(core::price_and_attribute(std::move(r), now, catalog, owners, pg_regex_search));
+    return out;
+}
+
+char* nullable_jsonb_cstring(FunctionCallInfo fcinfo, int n) {
+    return PG_ARGISNULL(n) ? nullptr : jsonb_cstring(PG_GETARG_JSONB_P(n));
+}
+
+}  // namespace
+
+// parse_usage(payload jsonb, format text) -> (provider, model, occurred_at, request_id,
+// service_tier, tokens, attrs): pure, one payload can give many rows.
+CB_FUNCTION(cb_parse_usage) {
+    char* payload = jsonb_cstring(PG_GETARG_JSONB_P(0));
+    std::string_view format = text_view(PG_GETARG_TEXT_PP(1));
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    guarded([&] {
+        auto records = core::parse_usage_text(payload, core::usage_format_from_name(format));
+        for (const core::UsageRecord& r : records) {
+            Datum values[7];
+            bool nulls[7] = {r.provider.empty(), r.model.empty(), !r.occurred_at, r.request_id.empty(), false,
+                             false, false};
+            values[0] = nulls[0] ? Datum(0) : text_datum(r.provider);
+            values[1] = nulls[1] ? Datum(0) : text_datum(r.model);
+            values[2] = nulls[2] ? Datum(0) : TimestampTzGetDatum(*r.occurred_at);
+            values[3] = nulls[3] ? Datum(0) : text_datum(r.request_id);
+            values[4] = text_datum(r.service_tier.empty() ? "standard" : r.service_tier);
+            values[5] = usage_datum(r.tokens);
+            values[6] = jsonb_datum(r.attrs.dump());
+            pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+        }
+        return Datum(0);
+    });
+    return Datum(0);
+}
+
+// ingest(payload jsonb, attrs jsonb, format text) -> bigint: records the payload's usage now
+// and returns its usage_id (the recorded one for a request seen before; the first row's for
+// a payload of many rows; NULL when the payload holds no usage).
+CB_FUNCTION(cb_ingest) {
+    char* payload = jsonb_cstring(PG_GETARG_JSONB_P(0));
+    char* attrs = nullable_jsonb_cstring(fcinfo, 1);
+    std::string_view format = PG_ARGISNULL(2) ? std::string_view("auto") : text_view(PG_GETARG_TEXT_PP(2));
+    TimestampTz now = GetCurrentStatementStartTimestamp();
+    bool found = false;
+    Datum result = guarded([&] {
+        std::vector<core::PricedUsage> rows = price_payload(payload, attrs, format, now);
+        if (rows.empty()) return Datum(0);
+        std::vector<WriteResult> written = write_usage(rows);
+        found = true;
+        int64_t id = written[0].usage_id;
+        if (id == 0) id = existing_usage_id(rows[0].rec.provider, rows[0].rec.request_id);
+        return Int64GetDatum(id);
+    });
+    if (!found) PG_RETURN_NULL();
+    return result;
+}
+
+// INSTEAD OF INSERT on the usage_inbox views: every row is parsed, priced and owned right
+// away and buffered; a row that cannot be ingested becomes a rejection. The statement
+// trigger below writes the buffers. Returning the row makes COPY and INSERT count it.
+CB_FUNCTION(cb_usage_inbox_insert) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("cb_usage_inbox_insert must be called as a trigger")));
+    TriggerData* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    HeapTuple tuple = td->tg_trigtuple;
+    TupleDesc desc = RelationGetDescr(td->tg_relation);
+    bool isnull;
+    Datum payload_d = heap_getattr(tuple, 1, desc, &isnull);
+    char* payload = nullptr;
+    if (!isnull)
+        payload = TupleDescAttr(desc, 0)->atttypid == JSONBOID ? jsonb_cstring(DatumGetJsonbP(payload_d))
+                                                                : TextDatumGetCString(payload_d);
+    Datum attrs_d = heap_getattr(tuple, 2, desc, &isnull);
+    char* attrs = isnull ? nullptr : jsonb_cstring(DatumGetJsonbP(attrs_d));
+    Datum format_d = heap_getattr(tuple, 3, desc, &isnull);
+    char* format = isnull ? nullptr : TextDatumGetCString(format_d);
+    TimestampTz now = GetCurrentStatementStartTimestamp();
+    guarded([&] {
+        std::string fmt = format ? format : "auto";
+        try {
+            if (!payload)
+                throw core::Error(core::sqlstate::invalid_parameter_value, "payload is NULL");
+            std::vector<core::PricedUsage> rows = price_payload(payload, attrs, fmt, now);
+            auto& pending = pending_usage();
+            for (core::PricedUsage& r : rows) pending.push_back(std::move(r));
+        } catch (const PgError&) {
+            throw;  // PostgreSQL itself failed: the statement must fail
+        } catch (const core::Error& e) {
+            pending_rejections().push_back(
+                {payload ? payload : "", attrs ? attrs : "", fmt, e.sqlstate(), e.what()});
+        }
+        if (pending_usage().size() + pending_rejections().size() >= kFlushRows) flush_pending();
+        return Datum(0);
+    });
+    return PointerGetDatum(tuple);
+}
+
+// AFTER INSERT ... FOR EACH STATEMENT on the usage_inbox views: writes what is buffered.
+CB_FUNCTION(cb_usage_inbox_flush) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("cb_usage_inbox_flush must be called as a trigger")));
+    guarded([&] {
+        flush_pending();
+        return Datum(0);
+    });
+    return PointerGetDatum(nullptr);
+}
+
+// resolve_owner(attrs jsonb, at timestamptz) -> (org_unit_id, project, reason)
+CB_FUNCTION(cb_resolve_owner) {
+    char* attrs = jsonb_cstring(PG_GETARG_JSONB_P(0));
+    TimestampTz at = PG_GETARG_TIMESTAMPTZ(1);
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    guarded([&] {
+        core::Owner o = attribution().resolve(core::read_json(attrs), at);
+        std::string reason = o.reason == "rule" ? "rule:" + std::to_string(o.rule_id) : o.reason;
+        Datum values[3] = {Int32GetDatum(o.org_unit_id), o.project.empty() ? Datum(0) : text_datum(o.project),
+                           text_datum(reason)};
+        bool nulls[3] = {false, o.project.empty(), false};
+        pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+        return Datum(0);
+    });
+    return Datum(0);
+}
+
+CB_FUNCTION(cb_valid_rule_match) {
+    char* match = jsonb_cstring(PG_GETARG_JSONB_P(0));
+    return guarded([&] {
+        core::validate_rule_match(core::read_json(match));
+        return BoolGetDatum(true);
+    });
+}

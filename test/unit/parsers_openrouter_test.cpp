@@ -1,0 +1,118 @@
+// The OpenRouter parser against test/fixtures/openrouter/ (hand-computed classes in its
+// README.md) and against hostile documents.
+#include "core/error.hpp"
+#include "core/json_reader.hpp"
+#include "core/timestamp.hpp"
+#include "core/token_usage.hpp"
+#include "core/usage_record.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using cb::core::UsageRecord;
+
+namespace {
+
+std::string fixture_path(const std::string& name) {
+#ifdef CB_FIXTURE_DIR
+    return std::string(CB_FIXTURE_DIR) + "/" + name;
+#else
+    std::string here = __FILE__;
+    size_t slash = here.find_last_of('/');
+    std::string dir = slash == std::string::npos ? "." : here.substr(0, slash);
+    return dir + "/../fixtures/" + name;
+#endif
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    EXPECT_TRUE(in.good()) << "cannot open " << path;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::vector<UsageRecord> parse(const std::string& text) {
+    std::vector<UsageRecord> out;
+    cb::core::parse_openrouter(cb::core::read_json(text), out);
+    return out;
+}
+
+std::string state_of(const std::string& text, std::string* message = nullptr) {
+    try {
+        parse(text);
+        return "none";
+    } catch (const cb::core::Error& e) {
+        if (message) *message = e.what();
+        return e.sqlstate();
+    } catch (...) {
+        return "other";
+    }
+}
+
+std::string classes(const UsageRecord& r) { return cb::core::format_token_usage(r.tokens); }
+std::string classes(const std::string& text) {
+    return cb::core::format_token_usage(cb::core::parse_token_usage(text));
+}
+
+std::string doc_with_usage(const std::string& usage) {
+    return R"({"id":"gen-1","provider":"OpenAI","model":"openai/gpt-4o","object":"chat.completion",)"
+           R"("created":1754049600,"usage":)" +
+           usage + "}";
+}
+
+TEST(ParseOpenRouter, Basic) {
+    auto recs = parse(read_file(fixture_path("openrouter/basic.json")));
+    ASSERT_EQ(recs.size(), 1u);
+    const UsageRecord& r = recs[0];
+    EXPECT_EQ(r.provider, "openrouter");
+    EXPECT_EQ(r.model, "anthropic/claude-sonnet-4.5");
+    EXPECT_EQ(r.request_id, "gen-1754049600-Xk4pQ9rT2vW7yZ1bN3mC");
+    EXPECT_EQ(r.service_tier, "");
+    ASSERT_TRUE(r.occurred_at.has_value());
+    EXPECT_EQ(*r.occurred_at, *cb::core::parse_iso_timestamp("2025-08-01T12:00:00Z"));
+    EXPECT_EQ(classes(r),
+              classes("input=500 cache_read=10000 cache_write=2000 output=384 reasoning=256 requests=1"));
+    EXPECT_EQ(r.attrs, nlohmann::json::parse(R"({"upstream_provider":"Anthropic"})"));
+}
+
+TEST(ParseOpenRouter, StreamChunkWithoutDetails) {
+    auto recs = parse(R"({"id":"gen-2","model":"google/gemini-2.5-flash","object":"chat.completion.chunk",
+                          "created":1754049600,"choices":[],
+                          "usage":{"prompt_tokens":194,"completion_tokens":2,"total_tokens":196,"cost":0.95}})");
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(classes(recs[0]), classes("input=194 output=2 requests=1"));
+    EXPECT_TRUE(recs[0].attrs.empty());
+}
+
+TEST(ParseOpenRouter, Hostile) {
+    std::string msg;
+    EXPECT_EQ(state_of(doc_with_usage(R"({"prompt_tokens":"abc"})"), &msg), "22P02");
+    EXPECT_NE(msg.find("usage.prompt_tokens"), std::string::npos) << msg;
+    EXPECT_EQ(state_of(doc_with_usage(R"({"prompt_tokens":{}})")), "22P02");
+    EXPECT_EQ(state_of(doc_with_usage(R"({"prompt_tokens":-1})")), "22P02");
+    EXPECT_EQ(state_of(doc_with_usage(R"({"prompt_tokens":1e30})")), "22003");
+    EXPECT_EQ(state_of(doc_with_usage(R"({"prompt_tokens":100,"prompt_tokens_details":{"cached_tokens":101}})"),
+                       &msg),
+              "22P02");
+    EXPECT_NE(msg.find("usage.prompt_tokens_details.cached_tokens"), std::string::npos) << msg;
+    EXPECT_EQ(state_of(doc_with_usage(
+                  R"({"prompt_tokens":100,"prompt_tokens_details":{"cached_tokens":60,"cache_write_tokens":41}})"),
+              &msg),
+              "22P02");
+    EXPECT_NE(msg.find("cache_write_tokens"), std::string::npos) << msg;
+    EXPECT_EQ(state_of(doc_with_usage(R"({"completion_tokens":5,"completion_tokens_details":{"reasoning_tokens":6}})")),
+              "22P02");
+    EXPECT_EQ(state_of(R"({"id":"gen-1","provider":{},"object":"chat.completion","usage":{"prompt_tokens":1}})"),
+              "22P02");
+    EXPECT_EQ(state_of("[]"), "22023");
+    EXPECT_EQ(state_of(R"({"id":"gen-1","object":"chat.completion"})", &msg), "22023");
+    EXPECT_NE(msg.find("openrouter"), std::string::npos) << msg;
+    EXPECT_EQ(state_of(R"({"object":"response","usage":{"input_tokens":1}})"), "22023");
+}
+
+}  // namespace
