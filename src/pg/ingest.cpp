@@ -67,7 +67,7 @@ CB_FUNCTION(cb_ingest) {
     char* payload = jsonb_cstring(PG_GETARG_JSONB_P(0));
     char* attrs = nullable_jsonb_cstring(fcinfo, 1);
     std::string_view format = PG_ARGISNULL(2) ? std::string_view("auto") : text_view(PG_GETARG_TEXT_PP(2));
-    TimestampTz now = GetCurrentStatementStartTimestamp();
+    TimestampTz now = GetCurrentTransactionStartTimestamp();
     bool found = false;
     Datum result = guarded([&] {
         std::vector<core::PricedUsage> rows = price_payload(payload, attrs, format, now);
@@ -102,7 +102,7 @@ CB_FUNCTION(cb_usage_inbox_insert) {
     char* attrs = isnull ? nullptr : jsonb_cstring(DatumGetJsonbP(attrs_d));
     Datum format_d = heap_getattr(tuple, 3, desc, &isnull);
     char* format = isnull ? nullptr : TextDatumGetCString(format_d);
-    TimestampTz now = GetCurrentStatementStartTimestamp();
+    TimestampTz now = GetCurrentTransactionStartTimestamp();
     guarded([&] {
         std::string fmt = format ? format : "auto";
         try {

@@ -37,8 +37,8 @@ AS $$
             'source', p.source, 'rates', p.rates::jsonb) END,
         'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                         'class', c.class, 'tokens', c.n, 'rate', c.rate,
-                        'cost', CASE WHEN c.class IN ('requests', 'web_searches') THEN c.n * c.rate
-                                     ELSE c.n * c.rate / 1000000 END) ORDER BY c.ord), '[]'::jsonb)
+                        'cost', trim_scale(CASE WHEN c.class IN ('requests', 'web_searches') THEN c.n * c.rate
+                                                ELSE c.n * c.rate / 1000000 END)) ORDER BY c.ord), '[]'::jsonb)
                   FROM (SELECT k.class, k.ord, chargeback.tokens(u.tokens, k.class) AS n,
                                chargeback.rate(p.rates, k.class) AS rate
                         FROM unnest(ARRAY['input', 'cache_read', 'cache_write', 'cache_write_1h', 'output',

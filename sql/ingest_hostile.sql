@@ -1,0 +1,45 @@
+-- Hostile input: every case is a clear error with the right SQLSTATE, never a crash.
+SET search_path = chargeback, public;
+
+CREATE FUNCTION pg_temp.try_ingest(payload jsonb, attrs jsonb DEFAULT '{}', format text DEFAULT 'auto')
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM chargeback.ingest(payload, attrs, format);
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+
+SELECT label, pg_temp.try_ingest(payload::jsonb, attrs::jsonb, format) AS outcome
+FROM (VALUES
+    ('not an object',      '"just a string"', '{}', 'auto'),
+    ('array of numbers',   '[1, 2, 3]', '{}', 'auto'),
+    ('unknown shape',      '{"something": "else"}', '{}', 'auto'),
+    ('count is text',      '{"id": "x", "object": "chat.completion", "model": "gpt-4o", "usage": {"prompt_tokens": "many"}}', '{}', 'auto'),
+    ('count is an object', '{"id": "x", "object": "chat.completion", "model": "gpt-4o", "usage": {"prompt_tokens": {"a": 1}}}', '{}', 'auto'),
+    ('negative count',     '{"id": "x", "object": "chat.completion", "model": "gpt-4o", "usage": {"prompt_tokens": -10, "completion_tokens": 1}}', '{}', 'auto'),
+    ('count 1e30',         '{"id": "x", "object": "chat.completion", "model": "gpt-4o", "usage": {"prompt_tokens": 1e30, "completion_tokens": 1}}', '{}', 'auto'),
+    ('cached > prompt',    '{"id": "x", "object": "chat.completion", "model": "gpt-4o", "usage": {"prompt_tokens": 10, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 50}}}', '{}', 'auto'),
+    ('beyond bigint',      '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 99999999999999999999}}', '{}', 'auto'),
+    ('time in ms',         '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}, "occurred_at": 1754006400000}', '{}', 'auto'),
+    ('time as words',      '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}, "occurred_at": "yesterday"}', '{}', 'auto'),
+    ('year 1970',          '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}, "occurred_at": "1970-01-01T00:00:00Z"}', '{}', 'auto'),
+    ('no provider',        '{"model": "gpt-4o", "tokens": {"input": 1}}', '{}', 'auto'),
+    ('no model',           '{"provider": "openai", "tokens": {"input": 1}}', '{}', 'auto'),
+    ('bad provider',       '{"provider": "Not A Provider", "model": "m", "tokens": {"input": 1}}', '{}', 'auto'),
+    ('bad tier',           '{"provider": "openai", "model": "m", "service_tier": "gold", "tokens": {"input": 1}}', '{}', 'auto'),
+    ('unknown class',      '{"provider": "openai", "model": "m", "tokens": {"bogus": 1}}', '{}', 'auto'),
+    ('attrs not object',   '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}}', '[1]', 'auto'),
+    ('unknown format',     '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}}', '{}', 'carrier_pigeon'),
+    ('wrong format named', '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}}', '{}', 'gemini'),
+    ('3000 levels deep',   '{"provider": "openai", "model": "m", "tokens": {"input": 1}, "attrs": {"x": ' || repeat('[', 3000) || repeat(']', 3000) || '}}', '{}', 'auto'),
+    ('10 MB, bad count',   '{"provider": "openai", "model": "m", "tokens": {"input": "x"}, "attrs": {"blob": "' || repeat('a', 10 * 1024 * 1024) || '"}}', '{}', 'auto'),
+    ('10 MB, fine',        '{"provider": "openai", "model": "gpt-4o", "request_id": "big-1", "tokens": {"input": 1}, "attrs": {"blob": "' || repeat('a', 10 * 1024 * 1024) || '"}}', '{}', 'auto')
+) t(label, payload, attrs, format);
+
+-- parse_usage is as strict.
+SELECT * FROM parse_usage('{"provider": "openai", "model": "m", "tokens": {"bogus": 1}}');
+SELECT * FROM parse_usage('{}', 'nope');
+-- Nothing above crashed: the session is fine.
+SELECT 'still here' AS status;
