@@ -73,9 +73,9 @@ CB_FUNCTION(cb_ingest) {
         std::vector<core::PricedUsage> rows = price_payload(payload, attrs, format, now);
         if (rows.empty()) return Datum(0);
         std::vector<WriteResult> written = write_usage(rows);
-        found = true;
         int64_t id = written[0].usage_id;
         if (id == 0) id = existing_usage_id(rows[0].rec.provider, rows[0].rec.request_id);
+        found = id != 0;
         return Int64GetDatum(id);
     });
     if (!found) PG_RETURN_NULL();

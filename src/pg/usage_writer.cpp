@@ -299,7 +299,7 @@ int64_t existing_usage_id(const std::string& provider, const std::string& reques
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
         int rc = SPI_execute_with_args(
             "SELECT usage_id FROM chargeback.usage_request WHERE provider = $1 AND request_id = $2", 2, types, args,
-            nullptr, true, 1);
+            nullptr, false, 1);  // not read-only: a fresh snapshot sees a row committed while we waited
         if (rc == SPI_OK_SELECT && SPI_processed == 1) {
             bool isnull;
             id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
