@@ -129,6 +129,16 @@ std::optional<Timestamp> from_unix_nanos(int64_t nanos) {
     return *base + rem / 1000;
 }
 
+int32_t utc_month_start(Timestamp t) {
+    int64_t secs = t / 1000000 - (t % 1000000 < 0 ? 1 : 0);
+    int64_t days = (secs + kUnixEpochOffsetSeconds) / 86400;
+    if ((secs + kUnixEpochOffsetSeconds) % 86400 < 0) --days;
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    return static_cast<int32_t>(days_from_civil(y, m, 1) - kUnixEpochOffsetSeconds / 86400);
+}
+
 std::string format_iso_timestamp(Timestamp t) {
     int64_t micros = t % 1000000;
     int64_t secs = t / 1000000;

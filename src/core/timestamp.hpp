@@ -20,6 +20,8 @@ std::optional<Timestamp> parse_iso_timestamp(std::string_view text);
 std::optional<Timestamp> from_unix_seconds(int64_t seconds);
 // Nanoseconds since 1970 (OTLP's startTimeUnixNano); nullopt when out of range.
 std::optional<Timestamp> from_unix_nanos(int64_t nanos);
+// The first day of t's month in UTC, as days since 2000-01-01 (PostgreSQL's date).
+int32_t utc_month_start(Timestamp t);
 // 2025-08-01T12:34:56Z (microseconds shown only when non-zero).
 std::string format_iso_timestamp(Timestamp t);
 

@@ -95,7 +95,7 @@ CB_FUNCTION(cb_usage_inbox_insert) {
     bool isnull;
     Datum payload_d = heap_getattr(tuple, 1, desc, &isnull);
     char* payload = nullptr;
-    if (!isnull)
+    if (!isnull)  // json or text: the text as sent (a jsonb column would be printed back)
         payload = TupleDescAttr(desc, 0)->atttypid == JSONBOID ? jsonb_cstring(DatumGetJsonbP(payload_d))
                                                                 : TextDatumGetCString(payload_d);
     Datum attrs_d = heap_getattr(tuple, 2, desc, &isnull);

@@ -1,8 +1,10 @@
 #include "usage_writer.hpp"
 
 #include "datum.hpp"
+#include "core/timestamp.hpp"
 #include "invalidation.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace cb::pg {
@@ -15,42 +17,40 @@ int g_pending_level = 0;  // transaction nest level of the oldest pending row
 
 CacheWatch g_plan_watch;
 SPIPlanPtr g_insert_plan = nullptr;
+SPIPlanPtr g_claim_plan = nullptr;
+Oid g_usage_seq = InvalidOid;
 SPIPlanPtr g_partition_plan = nullptr;
 SPIPlanPtr g_duplicate_plan = nullptr;
 SPIPlanPtr g_reject_plan = nullptr;
 Oid g_token_usage_type = InvalidOid;
 Oid g_token_usage_array = InvalidOid;
 
-constexpr int kInsertArgs = 18;
+constexpr int kInsertArgs = 20;  // usage_id + the 19 columns below
+
+// Two plain statements per batch: claim the (provider, request_id) keys, then insert the
+// rows whose key was claimed. Ids are taken from the sequence up front, so no statement has
+// to materialize the batch or join it back to what it inserted.
+const char* kClaimSql =
+    "INSERT INTO chargeback.usage_request (provider, request_id, usage_id) "
+    "SELECT * FROM unnest($1, $2, $3) ON CONFLICT DO NOTHING RETURNING usage_id";
 
 const char* kInsertSql =
-    "WITH input AS MATERIALIZED ("
-    "  SELECT nextval('chargeback.usage_usage_id_seq'::regclass) AS usage_id, t.*"
-    "  FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
-    "       WITH ORDINALITY AS t(occurred_at, request_id, provider, model, service_tier, principal,"
-    "            org_unit_id, project, activity_type, activity_id, attrs, tokens, list_cost, currency,"
-    "            price_id, owner_reason, owner_rule_id, source, ord)"
-    "), dedup AS ("
-    "  INSERT INTO chargeback.usage_request (provider, request_id, usage_id)"
-    "  SELECT provider, request_id, usage_id FROM input WHERE request_id IS NOT NULL"
-    "  ON CONFLICT DO NOTHING RETURNING usage_id"
-    "), ins AS ("
-    "  INSERT INTO chargeback.usage (usage_id, occurred_at, request_id, provider, model, service_tier,"
-    "         principal, org_unit_id, project, activity_type, activity_id, attrs, tokens, list_cost,"
-    "         cost, currency, period, status, source, price_id, owner_reason, owner_rule_id)"
-    "  SELECT usage_id, occurred_at, request_id, provider, model, service_tier, principal, org_unit_id,"
-    "         project, activity_type, activity_id, attrs::jsonb, tokens, list_cost::numeric,"
-    "         list_cost::numeric, currency, chargeback.period_of(occurred_at),"
-    "         CASE WHEN list_cost IS NULL THEN 'unpriced' ELSE 'priced' END, source, price_id,"
-    "         owner_reason, owner_rule_id"
-    "  FROM input WHERE request_id IS NULL OR usage_id IN (SELECT usage_id FROM dedup)"
-    "  RETURNING usage_id"
-    ") "
-    "SELECT i.usage_id, i.usage_id IN (SELECT usage_id FROM ins) FROM input i ORDER BY i.ord";
+    "INSERT INTO chargeback.usage (usage_id, occurred_at, request_id, provider, model, service_tier,"
+    "       principal, org_unit_id, project, activity_type, activity_id, attrs, tokens, list_cost,"
+    "       cost, currency, period, status, source, price_id, owner_reason, owner_rule_id) "
+    "SELECT usage_id, occurred_at, request_id, provider, model, service_tier, principal, org_unit_id,"
+    "       project, activity_type, activity_id, attrs::jsonb, tokens, list_cost::numeric,"
+    "       list_cost::numeric, currency, coalesce(period, chargeback.period_of(occurred_at)),"
+    "       CASE WHEN list_cost IS NULL THEN 'unpriced' ELSE 'priced' END, source, price_id,"
+    "       owner_reason, owner_rule_id "
+    "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+    "     AS t(usage_id, occurred_at, request_id, provider, model, service_tier, principal,"
+    "          org_unit_id, project, activity_type, activity_id, attrs, tokens, list_cost, currency,"
+    "          price_id, owner_reason, owner_rule_id, source, period)";
 
 const char* kPartitionSql =
     "SELECT chargeback.ensure_partitions(p, p) FROM "
-    "(SELECT DISTINCT chargeback.period_of(t) AS p FROM unnest($1) t) s";
+    "(SELECT DISTINCT coalesce(pp, chargeback.period_of(t)) AS p FROM unnest($1, $2) AS x(t, pp)) s";
 
 const char* kDuplicateSql =
     "INSERT INTO chargeback.usage_duplicate (provider, request_id, usage_id, source) "
@@ -66,10 +66,11 @@ const char* kRejectSql =
 void prepare_plans() {
     if (g_plan_watch.valid && g_insert_plan) return;
     if (g_insert_plan) SPI_freeplan(g_insert_plan);
+    if (g_claim_plan) SPI_freeplan(g_claim_plan);
     if (g_partition_plan) SPI_freeplan(g_partition_plan);
     if (g_duplicate_plan) SPI_freeplan(g_duplicate_plan);
     if (g_reject_plan) SPI_freeplan(g_reject_plan);
-    g_insert_plan = g_partition_plan = g_duplicate_plan = g_reject_plan = nullptr;
+    g_insert_plan = g_claim_plan = g_partition_plan = g_duplicate_plan = g_reject_plan = nullptr;
     watch_relations(&g_plan_watch);
     g_plan_watch.valid = true;
     g_plan_watch.relids[0] = chargeback_relid("usage");
@@ -79,19 +80,24 @@ void prepare_plans() {
     g_token_usage_type = DatumGetObjectId(DirectFunctionCall1(regtypein, CStringGetDatum("chargeback.token_usage")));
     g_token_usage_array = get_array_type(g_token_usage_type);
     Oid text_array = TEXTARRAYOID;
-    Oid insert_types[kInsertArgs] = {TIMESTAMPTZARRAYOID, text_array, text_array, text_array, text_array, text_array,
+    g_usage_seq = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("chargeback.usage_usage_id_seq")));
+    Oid claim_types[3] = {text_array, text_array, INT8ARRAYOID};
+    g_claim_plan = SPI_prepare(kClaimSql, 3, claim_types);
+    Oid insert_types[kInsertArgs] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID, text_array, text_array, text_array, text_array, text_array,
                                      INT4ARRAYOID, text_array, text_array, text_array, text_array, g_token_usage_array,
-                                     text_array, text_array, INT8ARRAYOID, text_array, INT8ARRAYOID, text_array};
+                                     text_array, text_array, INT8ARRAYOID, text_array, INT8ARRAYOID, text_array,
+                                     DATEARRAYOID};
     g_insert_plan = SPI_prepare(kInsertSql, kInsertArgs, insert_types);
-    Oid partition_types[1] = {TIMESTAMPTZARRAYOID};
-    g_partition_plan = SPI_prepare(kPartitionSql, 1, partition_types);
+    Oid partition_types[2] = {TIMESTAMPTZARRAYOID, DATEARRAYOID};
+    g_partition_plan = SPI_prepare(kPartitionSql, 2, partition_types);
     Oid duplicate_types[3] = {text_array, text_array, text_array};
     g_duplicate_plan = SPI_prepare(kDuplicateSql, 3, duplicate_types);
     Oid reject_types[5] = {text_array, text_array, text_array, text_array, text_array};
     g_reject_plan = SPI_prepare(kRejectSql, 5, reject_types);
-    if (!g_insert_plan || !g_partition_plan || !g_duplicate_plan || !g_reject_plan)
+    if (!g_insert_plan || !g_claim_plan || !g_partition_plan || !g_duplicate_plan || !g_reject_plan)
         elog(ERROR, "preparing the usage writer failed: %s", SPI_result_code_string(SPI_result));
     SPI_keepplan(g_insert_plan);
+    SPI_keepplan(g_claim_plan);
     SPI_keepplan(g_partition_plan);
     SPI_keepplan(g_duplicate_plan);
     SPI_keepplan(g_reject_plan);
@@ -147,6 +153,11 @@ void subxact_callback(SubXactEvent event, SubTransactionId, SubTransactionId, vo
     }
 }
 
+bool utc_periods() {
+    const char* tz = GetConfigOption("chargeback.timezone", true, false);
+    return !tz || pg_strcasecmp(tz, "UTC") == 0 || pg_strcasecmp(tz, "Etc/UTC") == 0 || tz[0] == '\0';
+}
+
 }  // namespace
 
 std::vector<cb::core::PricedUsage>& pending_usage() {
@@ -174,68 +185,130 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
         cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback usage writer", ALLOCSET_DEFAULT_SIZES);
         restore.old = MemoryContextSwitchTo(cxt);
     });
-    Column cols[kInsertArgs];
-    for (Column& c : cols) c = column(n);
-    for (size_t i = 0; i < n; ++i) {
-        const cb::core::PricedUsage& u = rows[i];
-        cols[0].values[i] = TimestampTzGetDatum(*u.rec.occurred_at);
-        cols[0].nulls[i] = false;
-        set_text(cols[1], i, u.rec.request_id);
-        set_text(cols[2], i, u.rec.provider);
-        set_text(cols[3], i, u.rec.model);
-        set_text(cols[4], i, u.rec.service_tier);
-        set_text(cols[5], i, u.principal);
-        cols[6].values[i] = Int32GetDatum(u.owner.org_unit_id);
-        cols[6].nulls[i] = false;
-        set_text(cols[7], i, u.owner.project);
-        set_text(cols[8], i, u.activity_type);
-        set_text(cols[9], i, u.activity_id);
-        set_text(cols[10], i, u.rec.attrs.dump(), false);
-        cols[11].values[i] = usage_datum(u.rec.tokens);
-        cols[11].nulls[i] = false;
-        set_text(cols[12], i, u.list_cost);
-        set_text(cols[13], i, u.currency);
-        cols[14].values[i] = Int64GetDatum(u.price_id);
-        cols[14].nulls[i] = u.price_id == 0;
-        set_text(cols[15], i, u.owner.reason);
-        cols[16].values[i] = Int64GetDatum(u.owner.rule_id);
-        cols[16].nulls[i] = u.owner.rule_id == 0;
-        set_text(cols[17], i, std::string(u.rec.format[0] ? u.rec.format : "ingest"));
-    }
-    WriteResult* out = static_cast<WriteResult*>(palloc_or_throw(sizeof(WriteResult) * n));
-    uint64 returned = 0;
+
+    // 1. Ids for every row, and the claim of each (provider, request_id).
+    int64* ids = static_cast<int64*>(palloc_or_throw(sizeof(int64) * n));
+    Column claim_provider = column(n), claim_request = column(n), claim_id = column(n);
+    size_t nclaims = 0;
     pg_call([&] {
-        Oid elem_types[kInsertArgs] = {TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-                                       INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, InvalidOid,
-                                       TEXTOID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID};
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
         prepare_plans();
-        elem_types[11] = g_token_usage_type;
-        Datum args[kInsertArgs];
-        for (int k = 0; k < kInsertArgs; ++k) args[k] = make_array(cols[k], static_cast<int>(n), elem_types[k]);
-        int rc = SPI_execute_plan(g_partition_plan, args, nullptr, false, 0);
+        for (size_t i = 0; i < n; ++i) ids[i] = nextval_internal(g_usage_seq, true);
+        SPI_finish();
+    });
+    for (size_t i = 0; i < n; ++i) {
+        if (rows[i].rec.request_id.empty()) continue;
+        set_text(claim_provider, nclaims, rows[i].rec.provider, false);
+        set_text(claim_request, nclaims, rows[i].rec.request_id, false);
+        claim_id.values[nclaims] = Int64GetDatum(ids[i]);
+        claim_id.nulls[nclaims] = false;
+        ++nclaims;
+    }
+    int64* claimed = static_cast<int64*>(palloc_or_throw(sizeof(int64) * (nclaims + 1)));
+    uint64 nclaimed = 0;
+
+    // 2. The columns of every row (only claimed ones are inserted).
+    Column cols[kInsertArgs];
+    for (Column& c : cols) c = column(n);
+    // Periods are computed here when they are UTC months (the default); any other
+    // chargeback.timezone is left to SQL's period_of().
+    bool utc = utc_periods();
+    auto fill = [&](size_t k, size_t i) {
+        const cb::core::PricedUsage& u = rows[i];
+        cols[0].values[k] = Int64GetDatum(ids[i]);
+        cols[0].nulls[k] = false;
+        cols[1].values[k] = TimestampTzGetDatum(*u.rec.occurred_at);
+        cols[1].nulls[k] = false;
+        set_text(cols[2], k, u.rec.request_id);
+        set_text(cols[3], k, u.rec.provider);
+        set_text(cols[4], k, u.rec.model);
+        set_text(cols[5], k, u.rec.service_tier);
+        set_text(cols[6], k, u.principal);
+        cols[7].values[k] = Int32GetDatum(u.owner.org_unit_id);
+        cols[7].nulls[k] = false;
+        set_text(cols[8], k, u.owner.project);
+        set_text(cols[9], k, u.activity_type);
+        set_text(cols[10], k, u.activity_id);
+        set_text(cols[11], k, u.rec.attrs.dump(), false);
+        cols[12].values[k] = usage_datum(u.rec.tokens);
+        cols[12].nulls[k] = false;
+        set_text(cols[13], k, u.list_cost);
+        set_text(cols[14], k, u.currency);
+        cols[15].values[k] = Int64GetDatum(u.price_id);
+        cols[15].nulls[k] = u.price_id == 0;
+        set_text(cols[16], k, u.owner.reason);
+        cols[17].values[k] = Int64GetDatum(u.owner.rule_id);
+        cols[17].nulls[k] = u.owner.rule_id == 0;
+        set_text(cols[18], k, std::string(u.rec.format[0] ? u.rec.format : "ingest"));
+        cols[19].values[k] = DateADTGetDatum(utc ? cb::core::utc_month_start(*u.rec.occurred_at) : 0);
+        cols[19].nulls[k] = !utc;
+    };
+    for (size_t i = 0; i < n; ++i) fill(i, i);
+
+    static const Oid elem_types[kInsertArgs] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+                                                INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, InvalidOid,
+                                                TEXTOID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID, DATEOID};
+    size_t nkept = 0;
+    std::vector<bool> kept(n, true);
+    pg_call([&] {
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+        prepare_plans();
+        // Partitions first: DDL cannot happen inside the insert.
+        Datum partition_args[2] = {make_array(cols[1], static_cast<int>(n), TIMESTAMPTZOID),
+                                   make_array(cols[19], static_cast<int>(n), DATEOID)};
+        int rc = SPI_execute_plan(g_partition_plan, partition_args, nullptr, false, 0);
         if (rc != SPI_OK_SELECT) elog(ERROR, "creating usage partitions failed: %s", SPI_result_code_string(rc));
-        rc = SPI_execute_plan(g_insert_plan, args, nullptr, false, 0);
-        if (rc != SPI_OK_SELECT) elog(ERROR, "writing usage failed: %s", SPI_result_code_string(rc));
-        returned = SPI_processed;
-        for (uint64 i = 0; i < returned && i < n; ++i) {
-            bool isnull;
-            int64 id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-            bool inserted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-            out[i].usage_id = inserted ? id : 0;
+        if (nclaims > 0) {
+            Datum claim_args[3] = {make_array(claim_provider, static_cast<int>(nclaims), TEXTOID),
+                                   make_array(claim_request, static_cast<int>(nclaims), TEXTOID),
+                                   make_array(claim_id, static_cast<int>(nclaims), INT8OID)};
+            rc = SPI_execute_plan(g_claim_plan, claim_args, nullptr, false, 0);
+            if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "claiming request ids failed: %s", SPI_result_code_string(rc));
+            nclaimed = SPI_processed;
+            for (uint64 k = 0; k < nclaimed; ++k) {
+                bool isnull;
+                claimed[k] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
+            }
         }
         SPI_finish();
     });
-    results.assign(out, out + n);
-    // Duplicates: log them against the row already recorded (a new statement sees it even
+    if (nclaimed < nclaims) {
+        // Some keys were already recorded: keep only the rows that claimed theirs.
+        std::vector<int64> won(claimed, claimed + nclaimed);
+        std::sort(won.begin(), won.end());
+        for (size_t i = 0; i < n; ++i)
+            if (!rows[i].rec.request_id.empty() && !std::binary_search(won.begin(), won.end(), ids[i])) kept[i] = false;
+        for (size_t i = 0; i < n; ++i) {
+            if (!kept[i]) continue;
+            if (nkept != i) fill(nkept, i);
+            ++nkept;
+        }
+    } else {
+        nkept = n;
+    }
+    if (nkept > 0) {
+        pg_call([&] {
+            if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+            prepare_plans();
+            Datum args[kInsertArgs];
+            for (int k = 0; k < kInsertArgs; ++k)
+                args[k] = make_array(cols[k], static_cast<int>(nkept), k == 12 ? g_token_usage_type : elem_types[k]);
+            int rc = SPI_execute_plan(g_insert_plan, args, nullptr, false, 0);
+            if (rc != SPI_OK_INSERT) elog(ERROR, "writing usage failed: %s", SPI_result_code_string(rc));
+            SPI_finish();
+        });
+    }
+    results.resize(n);
+    for (size_t i = 0; i < n; ++i) results[i].usage_id = kept[i] ? ids[i] : 0;
+
+    // 3. Duplicates: log them against the row already recorded (a new statement sees it even
     // when a concurrent session committed it while this one waited).
-    size_t ndup = 0;
-    for (size_t i = 0; i < n; ++i) ndup += results[i].usage_id == 0;
+    size_t ndup = n - nkept;
     if (ndup > 0) {
         Column dp = column(ndup), dr = column(ndup), ds = column(ndup);
         size_t k = 0;
         for (size_t i = 0; i < n; ++i) {
-            if (results[i].usage_id != 0) continue;
+            if (kept[i]) continue;
             set_text(dp, k, rows[i].rec.provider, false);
             set_text(dr, k, rows[i].rec.request_id, false);
             set_text(ds, k, std::string(rows[i].rec.format[0] ? rows[i].rec.format : "ingest"), false);

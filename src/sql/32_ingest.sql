@@ -25,9 +25,11 @@ COMMENT ON FUNCTION chargeback.ingest(jsonb, jsonb, text) IS
 
 -- The bulk path: COPY JSON lines into usage_inbox (or raw text lines into usage_inbox_text,
 -- where even invalid JSON lands in usage_rejected). Nothing is stored in the views: each row
--- is ingested in the same statement, or rejected with its reason.
+-- is ingested in the same statement, or rejected with its reason. The payload column is
+-- json rather than jsonb: COPY only validates it and hands the text on, instead of building a
+-- jsonb tree that would be turned back into text at once (jsonb values still insert fine).
 CREATE VIEW chargeback.usage_inbox AS
-    SELECT NULL::jsonb AS payload, NULL::jsonb AS attrs, NULL::text AS format WHERE false;
+    SELECT NULL::json AS payload, NULL::jsonb AS attrs, NULL::text AS format WHERE false;
 ALTER VIEW chargeback.usage_inbox ALTER COLUMN format SET DEFAULT 'auto';
 COMMENT ON VIEW chargeback.usage_inbox IS
     'COPY or INSERT usage payloads here: each row is ingested in the same statement, or lands in usage_rejected';

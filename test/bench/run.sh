@@ -3,7 +3,7 @@
 # figure: ratios against a baseline measured in the same session. Usage (as root):
 #   bash test/bench/run.sh            # every test/bench/*.sql
 #   bash test/bench/run.sh cost       # just test/bench/cost.sql
-# BENCH_ROWS scales the data (default per benchmark).
+# BENCH_ROWS scales the data (cost: 1000000 values; ingest: 100000 envelopes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH=/usr/lib/postgresql/15/bin:$PATH
@@ -28,7 +28,13 @@ CONF
 runuser -u postgres -- pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null
 psql="psql -X -q -h $dir -p 5488 -U postgres -d postgres -v ON_ERROR_STOP=1"
 $psql -c "CREATE EXTENSION pg_chargeback" >/dev/null
-for f in test/bench/${1:-*}.sql; do
-    echo "== $(basename "$f" .sql)"
-    $psql -v rows="${BENCH_ROWS:-1000000}" -f "$f" 2>&1 | sed -n -e 's/^.*NOTICE:  //p' -e '/ERROR/,$p'
+export PSQL="$psql" BENCH_DIR="$dir"
+for f in test/bench/${1:-*}.sql test/bench/${1:-*}.sh; do
+    [ -f "$f" ] || continue
+    [ "$(basename "$f")" = run.sh ] && continue
+    echo "== $(basename "$f")"
+    case "$f" in
+        *.sql) $psql -v rows="${BENCH_ROWS:-1000000}" -f "$f" 2>&1 | sed -n -e 's/^.*NOTICE:  //p' -e '/ERROR/,$p' ;;
+        *.sh) bash "$f" 2>&1 | sed -e 's/^.*NOTICE:  //' ;;
+    esac
 done

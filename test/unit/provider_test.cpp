@@ -87,7 +87,8 @@ TEST(Provider, BadNames) {
 
 TEST(Provider, ServiceTiers) {
     for (const char* standard : {"standard", "default", "auto", "on_demand", "ondemand",
-                                 "standard_only", "", "  ", "Default", "STANDARD", " auto "}) {
+                                 "standard_only", "scale", "reserved", "", "  ", "Default",
+                                 "STANDARD", " auto "}) {
         EXPECT_EQ(normalize_service_tier(standard), "standard") << '"' << standard << '"';
     }
     EXPECT_EQ(normalize_service_tier("batch"), "batch");
@@ -100,7 +101,7 @@ TEST(Provider, ServiceTiers) {
 }
 
 TEST(Provider, BadServiceTiers) {
-    for (const char* bad : {"scale", "premium", "batch2", "on-demand", "fast", "std"}) {
+    for (const char* bad : {"premium", "batch2", "on-demand", "fast", "std", "batch flex", "priority!"}) {
         EXPECT_EQ(tier_error(bad), "22023") << bad;
     }
     try {

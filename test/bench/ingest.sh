@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Bulk ingestion benchmark (run by test/bench/run.sh, which provides $PSQL and $BENCH_DIR).
+# N realistic gateway envelopes (OpenAI chat completions with cached and reasoning tokens,
+# 1000 users in 40 departments, several models with dated names) are loaded three ways in
+# one session, best of 3 each:
+#   floor : COPY of the same lines into a plain jsonb table
+#   ext   : COPY into chargeback.usage_inbox (parse, price, attribute, dedupe, insert)
+#   sql   : the same work as a set-based SQL implementation (COPY into staging + INSERT ... SELECT)
+# Then the backend's peak private memory while ingesting N and 10*N lines (sampled from /proc).
+set -euo pipefail
+N=${BENCH_ROWS:-100000}
+lines="$BENCH_DIR/envelopes.jsonl"
+big="$BENCH_DIR/envelopes_big.jsonl"
+
+$PSQL -q <<SQL
+-- The organisation: 40 departments, 1000 users, a few app rules.
+INSERT INTO chargeback.org_unit (code, name) SELECT 'dept' || d, 'Department ' || d FROM generate_series(1, 40) d;
+INSERT INTO chargeback.membership (principal, org_unit_id, valid_from)
+SELECT 'user' || u || '@corp.test', (SELECT org_unit_id FROM chargeback.org_unit WHERE code = 'dept' || (1 + u % 40)), '2025-01-01'
+FROM generate_series(1, 1000) u;
+INSERT INTO chargeback.ownership_rule (priority, match, org_unit_id, project)
+SELECT 100, jsonb_build_object('app', 'app' || a), (SELECT org_unit_id FROM chargeback.org_unit WHERE code = 'dept' || a), 'project' || a
+FROM generate_series(1, 5) a;
+DO \$\$ BEGIN PERFORM chargeback.ensure_partitions('2026-03-01', '2026-03-01'); END \$\$;
+
+CREATE FUNCTION pg_temp.envelope(i bigint, salt text) RETURNS text LANGUAGE sql AS \$\$
+    SELECT jsonb_build_object(
+        'provider', 'openai',
+        'occurred_at', to_char(timestamptz '2026-03-01 00:00:00+00' + (i % 2592000) * interval '1 second', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        'request_id', 'req-' || salt || i,
+        'attrs', jsonb_strip_nulls(jsonb_build_object('user', 'user' || (1 + i % 1000) || '@corp.test',
+                                                      'app', CASE WHEN i % 7 = 0 THEN 'app' || (1 + i % 5) END,
+                                                      'api_key', 'key_' || (i % 50))),
+        'response', jsonb_build_object(
+            'id', 'chatcmpl-' || salt || md5(i::text),
+            'object', 'chat.completion',
+            'created', 1772323200 + i % 2592000,
+            'model', (ARRAY['gpt-4o-2024-08-06', 'gpt-4o-mini-2024-07-18', 'o4-mini-2025-04-16', 'gpt-4.1-2025-04-14', 'gpt-5-mini-2025-08-07'])[1 + i % 5],
+            'choices', jsonb_build_array(jsonb_build_object('index', 0, 'finish_reason', 'stop',
+                'message', jsonb_build_object('role', 'assistant', 'content', 'Here is the summary you asked for.', 'refusal', null))),
+            'usage', jsonb_build_object(
+                'prompt_tokens', 800 + i % 3000, 'completion_tokens', 120 + i % 900, 'total_tokens', 920 + i % 3000 + i % 900,
+                'prompt_tokens_details', jsonb_build_object('cached_tokens', (i % 4) * 128, 'audio_tokens', 0),
+                'completion_tokens_details', jsonb_build_object('reasoning_tokens', CASE WHEN i % 5 = 2 THEN i % 100 ELSE 0 END,
+                    'audio_tokens', 0, 'accepted_prediction_tokens', 0, 'rejected_prediction_tokens', 0)),
+            'service_tier', 'default',
+            'system_fingerprint', 'fp_' || substr(md5((i % 13)::text), 1, 10)))::text
+\$\$;
+COPY (SELECT pg_temp.envelope(i, 'a') FROM generate_series(1, $N) i) TO '$lines';
+COPY (SELECT pg_temp.envelope(i, 'b') FROM generate_series(1, 10 * $N) i) TO '$big';
+
+CREATE TABLE bench_floor (payload jsonb);
+CREATE TABLE bench_staging (payload jsonb);
+-- The SQL implementation's tables: the same price catalog and a usage table with the same indexes.
+CREATE TABLE bench_sql_usage (LIKE chargeback.usage INCLUDING DEFAULTS);
+ALTER TABLE bench_sql_usage ADD PRIMARY KEY (usage_id);
+CREATE UNIQUE INDEX ON bench_sql_usage (provider, request_id);
+CREATE INDEX ON bench_sql_usage (occurred_at);
+CREATE INDEX ON bench_sql_usage (period, org_unit_id);
+SQL
+
+avg_line=$(( $(stat -c %s "$lines") / N ))
+echo "$N envelopes, $avg_line bytes a line on average"
+
+$PSQL -q <<SQL
+CREATE FUNCTION pg_temp.sql_ingest() RETURNS void LANGUAGE sql AS \$\$
+WITH parsed AS MATERIALIZED (
+    SELECT e->>'provider' AS provider, (e->>'occurred_at')::timestamptz AS occurred_at, e->>'request_id' AS request_id,
+           r->>'model' AS model, e->'attrs' AS attrs,
+           (r->'usage'->>'prompt_tokens')::bigint AS pt,
+           coalesce((r->'usage'->'prompt_tokens_details'->>'cached_tokens')::bigint, 0) AS cached,
+           (r->'usage'->>'completion_tokens')::bigint AS ct,
+           coalesce((r->'usage'->'completion_tokens_details'->>'reasoning_tokens')::bigint, 0) AS reasoning
+    FROM bench_staging, LATERAL (SELECT payload AS e, payload->'response' AS r) x
+), models AS (
+    -- Resolve each distinct reported name once: exact, else longest catalog model + date suffix.
+    SELECT m.model, (SELECT p.model FROM chargeback.price p
+                     WHERE p.provider = 'openai' AND p.service_tier = 'standard' AND p.min_prompt_tokens = 0
+                       AND (m.model = p.model OR (m.model LIKE p.model || '-%'
+                            AND substr(m.model, length(p.model) + 2) ~ '^[0-9]+(-[0-9]+)*$'))
+                     ORDER BY length(p.model) DESC LIMIT 1) AS catalog_model
+    FROM (SELECT DISTINCT model FROM parsed) m
+), priced AS (
+    SELECT x.*, p.price_id, p.rates,
+           chargeback.rate(p.rates, 'input') AS r_in, chargeback.rate(p.rates, 'cache_read') AS r_cr,
+           chargeback.rate(p.rates, 'output') AS r_out, chargeback.rate(p.rates, 'reasoning') AS r_rs
+    FROM parsed x JOIN models m USING (model)
+    LEFT JOIN chargeback.price p ON p.provider = 'openai' AND p.model = m.catalog_model AND p.service_tier = 'standard'
+         AND p.min_prompt_tokens = 0 AND p.valid_from <= x.occurred_at AND (p.valid_to IS NULL OR p.valid_to > x.occurred_at)
+)
+INSERT INTO bench_sql_usage (usage_id, occurred_at, request_id, provider, model, service_tier, principal, org_unit_id,
+                             project, attrs, tokens, list_cost, cost, currency, period, status, source, price_id, owner_reason, owner_rule_id)
+SELECT nextval('chargeback.usage_usage_id_seq'), q.occurred_at, q.request_id, q.provider, q.model, 'standard', q.attrs->>'user',
+       coalesce(ex.org_unit_id, rl.org_unit_id, mb.org_unit_id, 1), coalesce(q.attrs->>'project', rl.project), q.attrs,
+       format('input=%s cache_read=%s output=%s reasoning=%s requests=1', q.pt - q.cached, q.cached, q.ct - q.reasoning, q.reasoning)::chargeback.token_usage,
+       c.cost, c.cost, 'USD', date_trunc('month', q.occurred_at)::date, CASE WHEN q.price_id IS NULL THEN 'unpriced' ELSE 'priced' END,
+       'openai_chat', q.price_id,
+       CASE WHEN ex.org_unit_id IS NOT NULL THEN 'explicit' WHEN rl.rule_id IS NOT NULL THEN 'rule'
+            WHEN mb.org_unit_id IS NOT NULL THEN 'membership' ELSE 'unattributed' END, rl.rule_id
+FROM priced q
+CROSS JOIN LATERAL (SELECT ((q.pt - q.cached) * q.r_in + q.cached * q.r_cr + (q.ct - q.reasoning) * q.r_out + q.reasoning * q.r_rs) / 1000000 AS cost) c
+LEFT JOIN chargeback.org_unit ex ON lower(ex.code) = lower(coalesce(q.attrs->>'org_unit', q.attrs->>'department'))
+LEFT JOIN LATERAL (SELECT r.rule_id, r.org_unit_id, r.project FROM chargeback.ownership_rule r
+                   WHERE q.attrs @> r.match AND r.valid_from <= q.occurred_at AND (r.valid_to IS NULL OR r.valid_to > q.occurred_at)
+                   ORDER BY r.priority DESC, r.rule_id LIMIT 1) rl ON true
+LEFT JOIN chargeback.membership mb ON mb.principal = q.attrs->>'user' AND mb.valid_from <= q.occurred_at
+     AND (mb.valid_to IS NULL OR mb.valid_to > q.occurred_at)
+ON CONFLICT (provider, request_id) DO NOTHING
+\$\$;
+
+DO \$\$
+DECLARE
+    t0 timestamptz;
+    floor_t interval := '1 hour'; ext_t interval := '1 hour'; sql_t interval := '1 hour';
+    n_ext bigint; n_sql bigint; cost_ext numeric; cost_sql numeric;
+BEGIN
+    FOR round IN 1..3 LOOP
+        TRUNCATE bench_floor;
+        t0 := clock_timestamp();
+        COPY bench_floor (payload) FROM '$lines';
+        floor_t := least(floor_t, clock_timestamp() - t0);
+
+        DELETE FROM chargeback.usage WHERE request_id LIKE 'req-a%';
+        DELETE FROM chargeback.usage_request WHERE request_id LIKE 'req-a%';
+        t0 := clock_timestamp();
+        COPY chargeback.usage_inbox (payload) FROM '$lines';
+        ext_t := least(ext_t, clock_timestamp() - t0);
+
+        TRUNCATE bench_staging, bench_sql_usage;
+        t0 := clock_timestamp();
+        COPY bench_staging (payload) FROM '$lines';
+        PERFORM pg_temp.sql_ingest();
+        sql_t := least(sql_t, clock_timestamp() - t0);
+    END LOOP;
+    SELECT count(*), sum(list_cost) INTO n_ext, cost_ext FROM chargeback.usage WHERE request_id LIKE 'req-a%';
+    SELECT count(*), sum(list_cost) INTO n_sql, cost_sql FROM bench_sql_usage;
+    IF n_ext <> n_sql OR cost_ext <> cost_sql THEN
+        RAISE EXCEPTION 'the two implementations disagree: % rows % USD vs % rows % USD', n_ext, cost_ext, n_sql, cost_sql;
+    END IF;
+    RAISE NOTICE 'ingest % envelopes: floor (COPY to jsonb table) % ms, usage_inbox % ms, SQL implementation % ms',
+        n_ext, round(extract(epoch FROM floor_t) * 1000), round(extract(epoch FROM ext_t) * 1000), round(extract(epoch FROM sql_t) * 1000);
+    RAISE NOTICE 'ingest: %x the COPY floor (target <= 1.5), %x faster than SQL (target >= 3); both priced % rows at % USD',
+        round((extract(epoch FROM ext_t) / extract(epoch FROM floor_t))::numeric, 2),
+        round((extract(epoch FROM sql_t) / extract(epoch FROM ext_t))::numeric, 2), n_ext, cost_ext;
+END
+\$\$;
+SQL
+
+# Peak private (anonymous) memory of the backend while it ingests N and 10*N lines.
+peak_memory() {
+    local file=$1 out=$BENCH_DIR/peak.$$ pid
+    $PSQL -q -At -c "SELECT pg_backend_pid(); COPY chargeback.usage_inbox (payload) FROM '$file';" > "$out" &
+    local bg=$!
+    local peak=0 cur
+    pid=""
+    while kill -0 $bg 2>/dev/null; do
+        [ -z "$pid" ] && pid=$(head -n1 "$out" 2>/dev/null || true)
+        if [ -n "$pid" ] && [ -r /proc/$pid/status ]; then
+            cur=$(awk '/^RssAnon/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
+            [ -n "$cur" ] && [ "$cur" -gt "$peak" ] && peak=$cur
+        fi
+        sleep 0.05
+    done
+    wait $bg
+    echo $(( peak / 1024 ))
+}
+m1=$(peak_memory "$lines")
+$PSQL -q -c "DELETE FROM chargeback.usage WHERE request_id LIKE 'req-a%'; DELETE FROM chargeback.usage_request WHERE request_id LIKE 'req-a%';"
+m10=$(peak_memory "$big")
+echo "peak backend private memory: $m1 MB for $N lines, $m10 MB for $(( 10 * N )) lines (flat: the batch is written every 5000 rows)"
