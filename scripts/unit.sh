@@ -33,7 +33,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 # --- unit tests ---------------------------------------------------------------------------
 log "unit tests: configure + build (build/unit, Release)"
-cmake -S . -B build/unit -DCMAKE_BUILD_TYPE=Release -DCB_SANITIZE=OFF -DCB_FUZZ=OFF
+cmake -S . -B build/unit -DCMAKE_BUILD_TYPE=Release -DCB_UNIT_TESTS=ON -DCB_SANITIZE=OFF -DCB_FUZZ=OFF
 cmake --build build/unit -j "$JOBS"
 log "unit tests: ctest"
 ctest --test-dir build/unit --output-on-failure
@@ -41,7 +41,7 @@ ctest --test-dir build/unit --output-on-failure
 # --- optional sanitizer pass --------------------------------------------------------------
 if [[ "$SANITIZE" == "1" ]]; then
     log "unit tests under ASan+UBSan: configure + build (build/asan)"
-    cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_SANITIZE=ON -DCB_FUZZ=OFF
+    cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_UNIT_TESTS=ON -DCB_SANITIZE=ON -DCB_FUZZ=OFF
     cmake --build build/asan -j "$JOBS"
     log "unit tests under ASan+UBSan: ctest"
     ctest --test-dir build/asan --output-on-failure

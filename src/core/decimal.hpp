@@ -19,7 +19,8 @@ int128 pow10_128(int exponent);  // 0 <= exponent <= 38
 
 struct ParsedDecimal {
     bool negative = false;
-    // value = mantissa * 10^-scale, with scale >= 0 after normalisation
+    // value = mantissa * 10^-scale; scale is negative for trailing integer zeros ("100" is
+    // mantissa 1, scale -2)
     int128 mantissa = 0;
     int scale = 0;
 };

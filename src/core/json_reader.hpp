@@ -2,7 +2,8 @@
 // binary floating point: integers that fit 64 bits stay integers, and every other number is
 // kept as its exact decimal text (stored as a JSON string). Money code reads those strings
 // with parse_decimal(). Nesting depth is bounded and the reader is iterative, so hostile
-// input (a 3000-level document, 1e999) is a clear error, never a crash or a stack overflow.
+// input (a 3000-level document, invalid UTF-8) is a clear error, never a crash or a stack
+// overflow; a number such as 1e999 is kept as text for the caller to judge.
 #pragma once
 #include "pure.hpp"
 

@@ -124,9 +124,12 @@ TokenRates scale_rates(const TokenRates& r, std::string_view factor) {
         throw Error(sqlstate::invalid_parameter_value,
                     "cannot multiply token_rates by a negative factor: " + std::string(factor),
                     {}, "a discount of 15% is a factor of 0.85");
-    if (overflow)
-        throw Error(sqlstate::numeric_value_out_of_range,
-                    "factor " + quoted(factor) + " has too many digits for token_rates * numeric");
+    // A rate has at most 18 digits; 19 significant digits of factor keep the product inside
+    // 128 bits, so it is computed exactly and rounded once.
+    if (overflow || d->mantissa >= pow10_128(19))
+        throw Error(sqlstate::invalid_parameter_value,
+                    "factor " + quoted(factor) + " has more than 19 significant digits", {},
+                    "round the factor, e.g. round(f, 12)");
     TokenRates out = r;
     for (int i = 0; i < kTokenClassCount; ++i) {
         if (!r.is_set(static_cast<TokenClass>(i))) continue;

@@ -308,8 +308,11 @@ TEST(TokenRates, ScaleOverflow) {
     EXPECT_EQ(state_of(error_of([&] { scale_rates(small, "1e12"); })), "22003");
     EXPECT_EQ(format_token_rates(scale_rates(small, "999999999999.999999")),
               "output=999999999999.999999 USD");
-    // More digits than 128 bits hold.
-    EXPECT_EQ(state_of(error_of([&] { scale_rates(small, std::string(40, '1')); })), "22003");
+    // Factors are exact up to 19 significant digits; more is refused, not rounded twice.
+    EXPECT_EQ(state_of(error_of([&] { scale_rates(small, std::string(40, '1')); })), "22023");
+    EXPECT_EQ(state_of(error_of([&] { scale_rates(small, "0.33333333333333333333"); })), "22023");
+    EXPECT_EQ(format_token_rates(scale_rates(parse_token_rates("input=15"), "0.3333333333333333333")),
+              "input=5 USD");
 }
 
 TEST(TokenRates, RatesEqual) {
