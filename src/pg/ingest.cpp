@@ -92,6 +92,13 @@ CB_FUNCTION(cb_usage_inbox_insert) {
     TriggerData* td = reinterpret_cast<TriggerData*>(fcinfo->context);
     HeapTuple tuple = td->tg_trigtuple;
     TupleDesc desc = RelationGetDescr(td->tg_relation);
+    // COPY calls INSTEAD OF triggers in a context that lives for the whole statement: work in
+    // our own, reset for every row, so memory stays flat however many lines are loaded.
+    static MemoryContext row_cxt = nullptr;
+    if (!row_cxt)
+        row_cxt = AllocSetContextCreate(TopMemoryContext, "pg_chargeback inbox row", ALLOCSET_DEFAULT_SIZES);
+    MemoryContextReset(row_cxt);
+    MemoryContext caller_cxt = MemoryContextSwitchTo(row_cxt);
     bool isnull;
     Datum payload_d = heap_getattr(tuple, 1, desc, &isnull);
     char* payload = nullptr;
@@ -120,7 +127,12 @@ CB_FUNCTION(cb_usage_inbox_insert) {
         if (pending_usage().size() + pending_rejections().size() >= kFlushRows) flush_pending();
         return Datum(0);
     });
-    return PointerGetDatum(tuple);
+    // Return a copy from our per-row memory: PostgreSQL frees the tuple it handed us only when
+    // the trigger returns a different one (returning the same pointer leaks a copy of every
+    // line into the COPY's context for the whole statement).
+    HeapTuple copy = heap_copytuple(tuple);
+    MemoryContextSwitchTo(caller_cxt);
+    return PointerGetDatum(copy);
 }
 
 // AFTER INSERT ... FOR EACH STATEMENT on the usage_inbox views: writes what is buffered.

@@ -120,8 +120,7 @@ BEGIN
         COPY bench_floor (payload) FROM '$lines';
         floor_t := least(floor_t, clock_timestamp() - t0);
 
-        DELETE FROM chargeback.usage WHERE request_id LIKE 'req-a%';
-        DELETE FROM chargeback.usage_request WHERE request_id LIKE 'req-a%';
+        TRUNCATE chargeback.usage, chargeback.usage_request;
         t0 := clock_timestamp();
         COPY chargeback.usage_inbox (payload) FROM '$lines';
         ext_t := least(ext_t, clock_timestamp() - t0);
@@ -148,13 +147,12 @@ SQL
 
 # Peak private (anonymous) memory of the backend while it ingests N and 10*N lines.
 peak_memory() {
-    local file=$1 out=$BENCH_DIR/peak.$$ pid
-    $PSQL -q -At -c "SELECT pg_backend_pid(); COPY chargeback.usage_inbox (payload) FROM '$file';" > "$out" &
+    local file=$1 pid=""
+    PGAPPNAME=cb_bench_memory $PSQL -q -c "COPY chargeback.usage_inbox (payload) FROM '$file';" &
     local bg=$!
     local peak=0 cur
-    pid=""
     while kill -0 $bg 2>/dev/null; do
-        [ -z "$pid" ] && pid=$(head -n1 "$out" 2>/dev/null || true)
+        [ -z "$pid" ] && pid=$($PSQL -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'cb_bench_memory'" 2>/dev/null || true)
         if [ -n "$pid" ] && [ -r /proc/$pid/status ]; then
             cur=$(awk '/^RssAnon/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
             [ -n "$cur" ] && [ "$cur" -gt "$peak" ] && peak=$cur
@@ -165,6 +163,6 @@ peak_memory() {
     echo $(( peak / 1024 ))
 }
 m1=$(peak_memory "$lines")
-$PSQL -q -c "DELETE FROM chargeback.usage WHERE request_id LIKE 'req-a%'; DELETE FROM chargeback.usage_request WHERE request_id LIKE 'req-a%';"
+$PSQL -q -c "TRUNCATE chargeback.usage, chargeback.usage_request"
 m10=$(peak_memory "$big")
 echo "peak backend private memory: $m1 MB for $N lines, $m10 MB for $(( 10 * N )) lines (flat: the batch is written every 5000 rows)"
