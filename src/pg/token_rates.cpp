@@ -1,6 +1,7 @@
 // SQL type token_rates: I/O, binary I/O, jsonb casts, =, rate() and token_rates * numeric.
 #include "datum.hpp"
 
+#include "core/currency.hpp"
 #include "core/token_json.hpp"
 #include "core/token_rates.hpp"
 
@@ -104,4 +105,10 @@ CB_FUNCTION(cb_token_rates_to_jsonb) {
 CB_FUNCTION(cb_token_rates_from_jsonb) {
     char* json = jsonb_cstring(PG_GETARG_JSONB_P(0));
     return guarded([&] { return rates_datum(cb::core::token_rates_from_json(json)); });
+}
+
+// is_currency(code): true for an ISO 4217 code (upper case).
+CB_FUNCTION(cb_is_currency) {
+    std::string_view code = text_view(PG_GETARG_TEXT_PP(0));
+    PG_RETURN_BOOL(cb::core::is_currency_code(code));
 }

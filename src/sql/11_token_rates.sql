@@ -65,3 +65,7 @@ CREATE FUNCTION chargeback.token_rates_from_jsonb(jsonb) RETURNS chargeback.toke
     AS 'MODULE_PATHNAME', 'cb_token_rates_from_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE CAST (chargeback.token_rates AS jsonb) WITH FUNCTION chargeback.token_rates_to_jsonb(chargeback.token_rates);
 CREATE CAST (jsonb AS chargeback.token_rates) WITH FUNCTION chargeback.token_rates_from_jsonb(jsonb);
+
+CREATE FUNCTION chargeback.is_currency(text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'cb_is_currency' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.is_currency(text) IS 'true for an ISO 4217 currency code such as USD';

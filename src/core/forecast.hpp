@@ -1,0 +1,83 @@
+// Month-end (period-end) spend forecast from the daily totals of the current period, in
+// exact integer arithmetic: amounts are 1e-12 currency units held as __int128, statistics
+// are exact fractions of them, and only the final totals are rounded (half away from zero).
+//
+// Method, and why:
+//  * spent = the sum of all amounts given (every given day is <= the last observed day L).
+//    Days of the window [period_start, L] that are missing count as 0 spend (a day without
+//    usage rows spent nothing). R = period_end - L days remain.
+//  * Trend: a Theil-Sen line (slope = median of all pairwise slopes, compared as fractions by
+//    128-bit cross multiplication; intercept = median of y - slope*t). Medians ignore up to
+//    half the points, so one spike, a refund or a dead day barely moves the run rate, where a
+//    mean or least squares would be dragged by it. O(n^2) pairs, n <= 400. The slope is used
+//    only when its rank companion, the Mann-Kendall test, finds a trend at the 5% level: on
+//    flat spend an extrapolated noise slope was the largest error (backtest, +-10% noise at
+//    mid-month: p95 error 6.3% -> 3.0% of the month), while real growth passes the test.
+//  * Weekly profile (from 14 observed days): each weekday's effect is the median of its
+//    detrended samples plus one vote for the plain line, so with 2 samples a weekday moves
+//    only when both agree and a single spike never moves it. It is kept only when the range
+//    of the effects exceeds 3 robust sigmas (a real weekday/weekend cycle, not noise); the
+//    line is then refitted on the deseasonalised series. Without it a median fit of a 5+2
+//    cycle projects the weekday level onto weekends.
+//  * Each remaining day t is projected as max(0, intercept + slope*t + weekday effect) (future
+//    credits are not predicted); projected = spent + the exact sum, rounded once.
+//  * Band: sigma = 1.4826 * MAD of the plain fit's residuals (MAD scaled to a normal sigma,
+//    exact as 14826/10000); half-width = 2 * sigma * sqrt(G), the classic ~95% prediction
+//    interval of a SUM of R future days around a fitted line: G = R (independent daily noise:
+//    grows like sqrt(R)) + (pi/2)*R^2/n (level error of a median; pi/2 ~ 11/7) + S^2/Sxx
+//    (slope error, growing linearly with the horizon; S = sum over the future days of
+//    t - mean(t); kept when the test drops the slope) [+ (pi/2) * sum over weekdays of f_w^2/k_w with a weekly profile]. sqrt is
+//    an integer square root of G*1e18. low = max(spent, projected - band) (booked spend
+//    cannot be undone), high = projected + band: always spent <= low <= projected <= high.
+//  * Known limits: a straight line under-forecasts compounding growth (+2%/day: ~2% low at
+//    mid-month) and the band then often misses high; a weekly cycle seen for less than 14
+//    days is not modelled (the median fit projects the busy-day level onto quiet days).
+//
+// Errors (cb::core::Error): a day after period_end or before an explicit period_start, or
+// period_end before the period start -> 22023; a period longer than 400 days -> 54000; a
+// daily total beyond kForecastMaxDailyAmount -> 22003.
+#pragma once
+#include "pure.hpp"
+#include "decimal.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cb::core {
+
+inline constexpr int kForecastScale = 12;  // amounts are value * 1e-12 currency units
+inline constexpr int kForecastMaxDays = 400;  // a period is at most a year (and some slack)
+// |daily total| <= 1e12 currency units: keeps every intermediate fraction inside 128 bits.
+inline constexpr int128 kForecastMaxDailyAmount =
+    static_cast<int128>(1000000000000LL) * static_cast<int128>(1000000000000LL);
+// Pass as period_start to start the period at the earliest day given (the glue must reject
+// infinite dates: -infinity is INT32_MIN too).
+inline constexpr int32_t kPeriodStartFromData = INT32_MIN;
+
+struct DailyAmount {
+    int32_t day;    // days since 2000-01-01 (PostgreSQL date)
+    int128 amount;  // at kForecastScale
+};
+
+struct Forecast {
+    int128 projected, low, high;  // period_end cumulative total for the period, same scale
+};
+
+// days: any order, duplicates of a day are summed; period_end: the LAST day of the period
+// (inclusive). No days -> all zero; last observed day == period_end -> projected = low =
+// high = spent.
+Forecast forecast_period(std::vector<DailyAmount> days, int32_t period_start, int32_t period_end);
+inline Forecast forecast_period(std::vector<DailyAmount> days, int32_t period_end) {
+    return forecast_period(std::move(days), kPeriodStartFromData, period_end);
+}
+
+// Exact decimal text -> kForecastScale units, half away from zero beyond 12 decimals.
+// Throws 22P02 on bad syntax and 22003 beyond kForecastMaxDailyAmount.
+int128 forecast_amount_from_text(std::string_view decimal);
+// kForecastScale units -> plain decimal text, trailing fractional zeros trimmed.
+std::string forecast_amount_text(int128 v);
+
+}  // namespace cb::core
