@@ -138,6 +138,34 @@ CREATE INDEX reservation_request_idx ON chargeback.reservation (request_id) WHER
 COMMENT ON TABLE chargeback.reservation IS
     'estimated cost held against a budget until the request''s usage arrives (settled) or the hold expires; never counted once settled or expired';
 
+-- The units each org_unit budget covers (the unit and its descendants), kept current by
+-- statement triggers on budget and org_unit, so matching usage to budgets is a plain join.
+CREATE TABLE chargeback.budget_unit (
+    budget_id bigint NOT NULL REFERENCES chargeback.budget ON DELETE CASCADE,
+    org_unit_id integer NOT NULL,
+    PRIMARY KEY (budget_id, org_unit_id)
+);
+CREATE INDEX budget_unit_unit_idx ON chargeback.budget_unit (org_unit_id);
+
+CREATE FUNCTION chargeback.refresh_budget_units() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, chargeback
+AS $$
+BEGIN
+    DELETE FROM chargeback.budget_unit;
+    INSERT INTO chargeback.budget_unit (budget_id, org_unit_id)
+    SELECT DISTINCT b.budget_id, x
+    FROM chargeback.budget b JOIN chargeback.org_unit u ON lower(u.code) = lower(b.scope_value),
+         LATERAL chargeback.org_unit_descendants(u.org_unit_id) x
+    WHERE b.scope = 'org_unit';
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER budget_units_on_budget AFTER INSERT OR UPDATE OR DELETE ON chargeback.budget
+    FOR EACH STATEMENT EXECUTE FUNCTION chargeback.refresh_budget_units();
+CREATE TRIGGER budget_units_on_org_unit AFTER INSERT OR UPDATE OR DELETE ON chargeback.org_unit
+    FOR EACH STATEMENT EXECUTE FUNCTION chargeback.refresh_budget_units();
+
 -- The budgets that apply to usage of this owner, project, principal, provider and model at
 -- `at`. An org_unit budget covers the unit and all its descendants.
 CREATE FUNCTION chargeback.applicable_budgets(at timestamptz, org_unit_id integer, project text,
@@ -150,9 +178,8 @@ AS $$
     WHERE b.valid_from <= at AND (b.valid_to IS NULL OR b.valid_to > at)
       AND CASE b.scope
             WHEN 'global' THEN true
-            WHEN 'org_unit' THEN applicable_budgets.org_unit_id IN (
-                SELECT chargeback.org_unit_descendants(u.org_unit_id)
-                FROM chargeback.org_unit u WHERE lower(u.code) = lower(b.scope_value))
+            WHEN 'org_unit' THEN EXISTS (SELECT 1 FROM chargeback.budget_unit bu
+                                         WHERE bu.budget_id = b.budget_id AND bu.org_unit_id = applicable_budgets.org_unit_id)
             WHEN 'project' THEN b.scope_value = applicable_budgets.project
             WHEN 'principal' THEN b.scope_value = applicable_budgets.principal
             WHEN 'provider' THEN b.scope_value = applicable_budgets.provider
@@ -292,14 +319,9 @@ BEGIN
     IF EXISTS (SELECT 1 FROM chargeback.budget) THEN
         EXECUTE format($q$
             WITH d AS (%s),
-            units AS (
-                SELECT b.budget_id, x AS org_unit_id FROM chargeback.budget b
-                JOIN chargeback.org_unit u ON lower(u.code) = lower(b.scope_value),
-                LATERAL chargeback.org_unit_descendants(u.org_unit_id) x
-                WHERE b.scope = 'org_unit'),
             hits AS (
                 SELECT b.budget_id, d.occurred_at, d.delta FROM d JOIN chargeback.budget b ON b.scope = 'global'
-                UNION ALL SELECT u.budget_id, d.occurred_at, d.delta FROM d JOIN units u USING (org_unit_id)
+                UNION ALL SELECT u.budget_id, d.occurred_at, d.delta FROM d JOIN chargeback.budget_unit u USING (org_unit_id)
                 UNION ALL SELECT b.budget_id, d.occurred_at, d.delta FROM d JOIN chargeback.budget b ON b.scope = 'project' AND b.scope_value = d.project
                 UNION ALL SELECT b.budget_id, d.occurred_at, d.delta FROM d JOIN chargeback.budget b ON b.scope = 'principal' AND b.scope_value = d.principal
                 UNION ALL SELECT b.budget_id, d.occurred_at, d.delta FROM d JOIN chargeback.budget b ON b.scope = 'provider' AND b.scope_value = d.provider
@@ -378,7 +400,8 @@ CREATE TRIGGER usage_budget_update AFTER UPDATE ON chargeback.usage
 CREATE TRIGGER usage_budget_delete AFTER DELETE ON chargeback.usage
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION chargeback.usage_budget_sync();
 
--- A new or changed budget counts the usage already recorded in its current period.
+-- A new or changed budget counts the usage already recorded in its current period, with one
+-- scan of that period's usage (budget_unit is not refreshed yet when this row trigger runs).
 CREATE FUNCTION chargeback.budget_backfill() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, chargeback
@@ -386,13 +409,28 @@ AS $$
 DECLARE
     tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
     ps date := chargeback.budget_period_start(NEW.period, now());
+    units integer[];
 BEGIN
+    IF NEW.scope = 'org_unit' THEN
+        units := ARRAY(SELECT chargeback.org_unit_descendants(u.org_unit_id) FROM chargeback.org_unit u
+                       WHERE lower(u.code) = lower(NEW.scope_value));
+    END IF;
     DELETE FROM chargeback.budget_spend WHERE budget_id = NEW.budget_id;
     INSERT INTO chargeback.budget_spend (budget_id, day, spend)
     SELECT NEW.budget_id, (u.occurred_at AT TIME ZONE tz)::date, sum(u.cost)
-    FROM chargeback.usage u, LATERAL chargeback.applicable_budgets(u.occurred_at, u.org_unit_id, u.project, u.principal, u.provider, u.model) b
-    WHERE u.cost IS NOT NULL AND b.budget_id = NEW.budget_id AND u.period >= date_trunc('month', ps)::date - 31
+    FROM chargeback.usage u
+    WHERE u.cost IS NOT NULL
+      AND u.period >= (date_trunc('month', ps) - interval '1 month')::date
       AND u.occurred_at >= (ps::timestamp AT TIME ZONE tz)
+      AND u.occurred_at >= NEW.valid_from AND (NEW.valid_to IS NULL OR u.occurred_at < NEW.valid_to)
+      AND CASE NEW.scope
+            WHEN 'global' THEN true
+            WHEN 'org_unit' THEN u.org_unit_id = ANY (units)
+            WHEN 'project' THEN u.project = NEW.scope_value
+            WHEN 'principal' THEN u.principal = NEW.scope_value
+            WHEN 'provider' THEN u.provider = NEW.scope_value
+            WHEN 'model' THEN u.model = NEW.scope_value OR chargeback.resolve_model(u.provider, u.model) = NEW.scope_value
+          END
     GROUP BY 1, 2;
     RETURN NULL;
 END

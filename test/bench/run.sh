@@ -18,6 +18,7 @@ cat >> "$dir/data/postgresql.conf" <<CONF
 shared_buffers = 1GB
 work_mem = 256MB
 max_parallel_workers_per_gather = 0
+max_connections = 50
 jit = off
 fsync = off
 synchronous_commit = off
@@ -28,7 +29,7 @@ CONF
 runuser -u postgres -- pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null
 psql="psql -X -q -h $dir -p 5488 -U postgres -d postgres -v ON_ERROR_STOP=1"
 $psql -c "CREATE EXTENSION pg_chargeback" >/dev/null
-export PSQL="$psql" BENCH_DIR="$dir"
+export PSQL="$psql" BENCH_DIR="$dir" PGBENCH_CONN="-h $dir -p 5488 -U postgres postgres"
 for f in test/bench/${1:-*}.sql test/bench/${1:-*}.sh; do
     [ -f "$f" ] || continue
     [ "$(basename "$f")" = run.sh ] && continue
