@@ -305,6 +305,7 @@ DECLARE
     delta_sql text;
     tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
     ev record;
+    touched bigint[];
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM chargeback.budget) AND NOT EXISTS (SELECT 1 FROM chargeback.reservation WHERE settled_at IS NULL) THEN
         RETURN NULL;
@@ -326,20 +327,25 @@ BEGIN
                 UNION ALL SELECT b.budget_id, d.occurred_at, d.delta FROM d JOIN chargeback.budget b ON b.scope = 'principal' AND b.scope_value = d.principal
                 UNION ALL SELECT b.budget_id, d.occurred_at, d.delta FROM d JOIN chargeback.budget b ON b.scope = 'provider' AND b.scope_value = d.provider
                 UNION ALL SELECT b.budget_id, d.occurred_at, d.delta FROM d JOIN chargeback.budget b ON b.scope = 'model'
-                          AND (b.scope_value = d.model OR b.scope_value = chargeback.resolve_model(d.provider, d.model)))
-            INSERT INTO chargeback.budget_spend AS s (budget_id, day, spend)
-            SELECT h.budget_id, (h.occurred_at AT TIME ZONE %L)::date, sum(h.delta)
-            FROM hits h JOIN chargeback.budget b USING (budget_id)
-            WHERE b.valid_from <= h.occurred_at AND (b.valid_to IS NULL OR b.valid_to > h.occurred_at)
-            GROUP BY 1, 2
-            ON CONFLICT (budget_id, day) DO UPDATE SET spend = s.spend + EXCLUDED.spend
-        $q$, delta_sql, tz);
+                          AND (b.scope_value = d.model OR b.scope_value = chargeback.resolve_model(d.provider, d.model))),
+            up AS (
+                INSERT INTO chargeback.budget_spend AS s (budget_id, day, spend)
+                SELECT h.budget_id, (h.occurred_at AT TIME ZONE %L)::date, sum(h.delta)
+                FROM hits h JOIN chargeback.budget b USING (budget_id)
+                WHERE b.valid_from <= h.occurred_at AND (b.valid_to IS NULL OR b.valid_to > h.occurred_at)
+                GROUP BY 1, 2
+                ON CONFLICT (budget_id, day) DO UPDATE SET spend = s.spend + EXCLUDED.spend
+                RETURNING budget_id)
+            -- Only the budgets this statement changed can have crossed anything.
+            SELECT array_agg(DISTINCT budget_id) FROM up
+        $q$, delta_sql, tz) INTO touched;
 
         -- Thresholds crossed in the current period of each budget, once each.
         FOR ev IN
             WITH cur AS (
                 SELECT b.*, chargeback.budget_period_start(b.period, now()) AS ps FROM chargeback.budget b
-                WHERE b.valid_from <= now() AND (b.valid_to IS NULL OR b.valid_to > now())),
+                WHERE b.budget_id = ANY (touched)
+                  AND b.valid_from <= now() AND (b.valid_to IS NULL OR b.valid_to > now())),
             spent AS (SELECT cur.*, chargeback.budget_spent(cur.budget_id, cur.ps) AS spend FROM cur),
             crossed AS (
                 INSERT INTO chargeback.budget_event (budget_id, period_start, kind, threshold, spend, amount)
@@ -360,7 +366,8 @@ BEGIN
             WITH cur AS (
                 SELECT b.budget_id, b.amount, b.period, chargeback.budget_period_start(b.period, now()) AS ps
                 FROM chargeback.budget b
-                WHERE b.period <> 'day' AND b.valid_from <= now() AND (b.valid_to IS NULL OR b.valid_to > now())
+                WHERE b.budget_id = ANY (touched)
+                  AND b.period <> 'day' AND b.valid_from <= now() AND (b.valid_to IS NULL OR b.valid_to > now())
                   AND NOT EXISTS (SELECT 1 FROM chargeback.budget_event e WHERE e.budget_id = b.budget_id
                                   AND e.kind = 'forecast' AND e.period_start = chargeback.budget_period_start(b.period, now()))),
             projected AS (
