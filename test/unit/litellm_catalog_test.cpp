@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -16,23 +18,8 @@ using cb::core::parse_litellm_catalog;
 namespace {
 
 // The fixture sits next to this directory; the build may point elsewhere with CB_FIXTURE_DIR.
-std::string fixture_path(const std::string& name) {
-#ifdef CB_FIXTURE_DIR
-    return std::string(CB_FIXTURE_DIR) + "/" + name;
-#else
-    std::string here = __FILE__;
-    size_t slash = here.find_last_of('/');
-    std::string dir = slash == std::string::npos ? "." : here.substr(0, slash);
-    return dir + "/../fixtures/" + name;
-#endif
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using cb_test::fixture_path;
+using cb_test::read_file;
 
 const ImportedPrice* find(const CatalogImport& c, const std::string& provider,
                           const std::string& model, const std::string& tier = "standard",

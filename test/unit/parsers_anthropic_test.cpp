@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures.hpp"
+
 #include <exception>
 #include <fstream>
 #include <sstream>
@@ -24,24 +26,8 @@ using cb::core::UsageRecord;
 
 namespace {
 
-std::string fixture_path(const std::string& name) {
-#ifdef CB_FIXTURE_DIR
-    return std::string(CB_FIXTURE_DIR) + "/" + name;
-#else
-    std::string here = __FILE__;
-    size_t slash = here.find_last_of('/');
-    std::string dir = slash == std::string::npos ? "." : here.substr(0, slash);
-    return dir + "/../fixtures/" + name;
-#endif
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    EXPECT_TRUE(in.good()) << "cannot open " << path;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using cb_test::fixture_path;
+using cb_test::read_file;
 
 std::vector<UsageRecord> parse(UsageParser p, std::string_view text) {
     nlohmann::json doc = read_json(text);

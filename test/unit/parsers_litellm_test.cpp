@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -17,24 +19,8 @@ using cb::core::UsageRecord;
 
 namespace {
 
-std::string fixture_path(const std::string& name) {
-#ifdef CB_FIXTURE_DIR
-    return std::string(CB_FIXTURE_DIR) + "/" + name;
-#else
-    std::string here = __FILE__;
-    size_t slash = here.find_last_of('/');
-    std::string dir = slash == std::string::npos ? "." : here.substr(0, slash);
-    return dir + "/../fixtures/" + name;
-#endif
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    EXPECT_TRUE(in.good()) << "cannot open " << path;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using cb_test::fixture_path;
+using cb_test::read_file;
 
 std::vector<UsageRecord> parse(const std::string& text) {
     std::vector<UsageRecord> out;
