@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job, for now: on a fresh Debian 12 machine (as root) install what is needed,
+# The main job: on a fresh Debian 12 machine (as root) install what is needed,
 # build and install pg_chargeback, start a throwaway cluster in a local folder as the
-# postgres user, create the extension and price a few sample requests from the built-in
-# catalog. KEEP=1 leaves the cluster running (the script prints how to connect).
+# postgres user, create the extension, price sample requests from the built-in catalog,
+# ingest usage through the bulk inbox with ownership rules, explain a cost, and show a
+# budget cap denying a request. KEEP=1 leaves the cluster running (it prints how to connect).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/lib/postgresql/15/bin:$PATH

@@ -54,3 +54,40 @@ WHERE provider = 'openai' AND model = 'gpt-4o' AND service_tier = 'standard' ORD
 SELECT sum(list_cost(provider, model, now(), service_tier, tokens)) AS priced_total_usd,
        count(*) FILTER (WHERE list_cost(provider, model, now(), service_tier, tokens) IS NULL) AS unpriced_requests
 FROM sample_request;
+
+\echo
+\echo '== An organisation, its rules, and usage landing through the bulk inbox'
+INSERT INTO org_unit (code, name, cost_center) VALUES
+    ('marketing', 'Marketing', 'CC-2100'), ('engineering', 'Engineering', 'CC-3100'),
+    ('customer-success', 'Customer Success', 'CC-2300');
+INSERT INTO membership (principal, org_unit_id) SELECT 'ana@acme.test', org_unit_id FROM org_unit WHERE code = 'marketing';
+INSERT INTO ownership_rule (priority, match, org_unit_id, project, description)
+SELECT 100, '{"app": "support-bot"}', org_unit_id, 'support-automation', 'support bot' FROM org_unit WHERE code = 'customer-success';
+INSERT INTO ownership_rule (priority, match, org_unit_id, project, description)
+SELECT 100, '{"app": "coding-assistant"}', org_unit_id, 'dev-productivity', 'coding assistant' FROM org_unit WHERE code = 'engineering';
+INSERT INTO budget (name, scope, scope_value, amount, enforcement) VALUES ('marketing cap', 'org_unit', 'marketing', 0.05, 'block');
+
+INSERT INTO usage_inbox (payload) VALUES
+ ('{"provider": "openai", "attrs": {"app": "support-bot"}, "response": {"id": "chatcmpl-demo-1", "object": "chat.completion", "created": 1767225600, "model": "gpt-4o-2024-08-06", "service_tier": "default", "usage": {"prompt_tokens": 4600, "completion_tokens": 350, "prompt_tokens_details": {"cached_tokens": 3400}}}}'),
+ ('{"provider": "anthropic", "attrs": {"app": "coding-assistant", "activity_type": "pull_request", "activity_id": "PR-481"}, "response": {"id": "msg_demo_2", "type": "message", "model": "claude-sonnet-4-5-20250929", "usage": {"input_tokens": 900, "cache_creation_input_tokens": 12000, "cache_read_input_tokens": 48000, "output_tokens": 1800}}}'),
+ ('{"provider": "google", "attrs": {"user": "ana@acme.test"}, "response": {"responseId": "demo-3", "modelVersion": "gemini-2.5-flash", "usageMetadata": {"promptTokenCount": 15000, "candidatesTokenCount": 900, "thoughtsTokenCount": 2500}}}'),
+ ('{"provider": "openai", "attrs": {"app": "support-bot"}, "response": {"id": "chatcmpl-demo-1", "object": "chat.completion", "created": 1767225600, "model": "gpt-4o-2024-08-06", "usage": {"prompt_tokens": 4600, "completion_tokens": 350, "prompt_tokens_details": {"cached_tokens": 3400}}}}'),
+ ('{"provider": "openai", "response": {"object": "chat.completion", "usage": {"prompt_tokens": -3}}}');
+
+SELECT u.source, u.model, o.code AS owner, u.project, u.owner_reason, u.tokens, u.list_cost
+FROM usage u JOIN org_unit o USING (org_unit_id) ORDER BY u.usage_id;
+\echo 'A repeated request is not charged twice; a bad line is rejected with its reason:'
+SELECT provider, request_id FROM usage_duplicate;
+SELECT sqlstate, error FROM usage_rejected;
+
+\echo
+\echo '== explain(): why the support-bot answer costs what it costs'
+SELECT jsonb_pretty(explain(usage_id) -> 'owner') AS owner, jsonb_pretty(explain(usage_id) -> 'lines') AS lines
+FROM usage WHERE request_id = 'chatcmpl-demo-1';
+
+\echo
+\echo '== A hard cap: Marketing may spend 0.05 USD this month'
+SELECT name, amount, spend, remaining, state FROM budget_status;
+SELECT allowed, estimated_cost, reason FROM authorize('{"user": "ana@acme.test"}', 'google', 'gemini-2.5-flash', 'input=20000 output=2000');
+SELECT allowed, estimated_cost, regexp_replace(reason, ' \(month from [0-9-]+\)', '') AS reason
+FROM authorize('{"user": "ana@acme.test"}', 'anthropic', 'claude-opus-4-1', 'input=20000 output=2000');
