@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -53,6 +54,20 @@ Datum guarded(F&& f) {
     }
     // Every C++ frame of f is gone here; only trivially destructible locals remain.
     raise_captured();
+}
+
+// guarded() for functions that may return SQL NULL: f returns std::optional<Datum>, and
+// an empty optional becomes NULL.
+template <typename F>
+Datum guarded_nullable(FunctionCallInfo fcinfo, F&& f) {
+    bool isnull = false;
+    Datum d = guarded([&] {
+        std::optional<Datum> r = f();
+        isnull = !r.has_value();
+        return r.value_or(Datum(0));
+    });
+    fcinfo->isnull = isnull;
+    return d;
 }
 
 // Copies the current PostgreSQL error into a C++ exception (after PG_CATCH).

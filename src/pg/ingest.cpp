@@ -68,18 +68,15 @@ CB_FUNCTION(cb_ingest) {
     char* attrs = nullable_jsonb_cstring(fcinfo, 1);
     std::string_view format = PG_ARGISNULL(2) ? std::string_view("auto") : text_view(PG_GETARG_TEXT_PP(2));
     TimestampTz now = GetCurrentTransactionStartTimestamp();
-    bool found = false;
-    Datum result = guarded([&] {
+    return guarded_nullable(fcinfo, [&]() -> std::optional<Datum> {
         std::vector<core::PricedUsage> rows = price_payload(payload, attrs, format, now);
-        if (rows.empty()) return Datum(0);
+        if (rows.empty()) return std::nullopt;
         std::vector<WriteResult> written = write_usage(rows);
         int64_t id = written[0].usage_id;
         if (id == 0) id = existing_usage_id(rows[0].rec.provider, rows[0].rec.request_id);
-        found = id != 0;
+        if (id == 0) return std::nullopt;
         return Int64GetDatum(id);
     });
-    if (!found) PG_RETURN_NULL();
-    return result;
 }
 
 // INSTEAD OF INSERT on the usage_inbox views: every row is parsed, priced and owned right

@@ -32,28 +32,22 @@ const cb::core::PriceRow* find_price(const LookupArgs& a, int64 prompt_tokens) {
 CB_FUNCTION(cb_price_for) {
     LookupArgs a = lookup_args(fcinfo);
     int64 prompt = PG_GETARG_INT64(4);
-    bool found = false;
-    Datum d = guarded([&] {
+    return guarded_nullable(fcinfo, [&]() -> std::optional<Datum> {
         const cb::core::PriceRow* row = find_price(a, prompt);
-        found = row != nullptr;
-        return row ? rates_datum(row->rates) : Datum(0);
+        if (!row) return std::nullopt;
+        return rates_datum(row->rates);
     });
-    if (!found) PG_RETURN_NULL();
-    return d;
 }
 
 // price_id_for(provider, model, at, service_tier, prompt_tokens) -> bigint (NULL if none)
 CB_FUNCTION(cb_price_id_for) {
     LookupArgs a = lookup_args(fcinfo);
     int64 prompt = PG_GETARG_INT64(4);
-    bool found = false;
-    Datum d = guarded([&] {
+    return guarded_nullable(fcinfo, [&]() -> std::optional<Datum> {
         const cb::core::PriceRow* row = find_price(a, prompt);
-        found = row != nullptr;
-        return row ? Int64GetDatum(row->price_id) : Datum(0);
+        if (!row) return std::nullopt;
+        return Int64GetDatum(row->price_id);
     });
-    if (!found) PG_RETURN_NULL();
-    return d;
 }
 
 // list_cost(provider, model, at, service_tier, tokens) -> numeric (NULL if unpriced): the
@@ -61,28 +55,22 @@ CB_FUNCTION(cb_price_id_for) {
 CB_FUNCTION(cb_list_cost) {
     LookupArgs a = lookup_args(fcinfo);
     const cb::core::TokenUsage* u = usage_arg(fcinfo, 4);
-    bool found = false;
-    Datum d = guarded([&] {
+    return guarded_nullable(fcinfo, [&]() -> std::optional<Datum> {
         const cb::core::PriceRow* row = find_price(a, cb::core::prompt_tokens(*u));
-        found = row != nullptr;
-        return row ? numeric_datum(cb::core::cost_text(*u, row->rates)) : Datum(0);
+        if (!row) return std::nullopt;
+        return numeric_datum(cb::core::cost_text(*u, row->rates));
     });
-    if (!found) PG_RETURN_NULL();
-    return d;
 }
 
 CB_FUNCTION(cb_resolve_model) {
     std::string_view provider = text_view(PG_GETARG_TEXT_PP(0));
     std::string_view model = text_view(PG_GETARG_TEXT_PP(1));
-    bool found = false;
-    Datum d = guarded([&] {
+    return guarded_nullable(fcinfo, [&]() -> std::optional<Datum> {
         const std::string* m = price_catalog().resolve_model(cb::core::normalize_provider(provider),
                                                              model, pg_regex_search);
-        found = m != nullptr;
-        return m ? text_datum(*m) : Datum(0);
+        if (!m) return std::nullopt;
+        return text_datum(*m);
     });
-    if (!found) PG_RETURN_NULL();
-    return d;
 }
 
 CB_FUNCTION(cb_normalize_provider) {

@@ -32,6 +32,14 @@ CREATE TABLE chargeback.model_alias (
 COMMENT ON TABLE chargeback.model_alias IS
     'maps reported model names (deployment names, snapshots) to catalog models: pattern is a POSIX regex searched in the reported name; higher priority wins';
 
+-- Serializes writers of one price key (provider, model, tier, threshold) until commit.
+CREATE FUNCTION chargeback.lock_price_key(provider text, model text, service_tier text, min_prompt_tokens bigint)
+RETURNS void LANGUAGE sql VOLATILE
+AS $$
+    SELECT pg_advisory_xact_lock(hashtextextended(
+        format('chargeback.price %s %s %s %s', provider, model, service_tier, min_prompt_tokens), 0))
+$$;
+
 -- Providers and tiers are stored normalized, and validity ranges of one key never overlap.
 -- The advisory lock serializes writers of the same key so two sessions cannot both insert
 -- overlapping rows (each checks after the other has committed).
@@ -44,9 +52,7 @@ DECLARE
 BEGIN
     NEW.provider := chargeback.normalize_provider(NEW.provider);
     NEW.service_tier := chargeback.normalize_service_tier(NEW.service_tier);
-    PERFORM pg_advisory_xact_lock(hashtextextended(
-        format('chargeback.price %s %s %s %s', NEW.provider, NEW.model, NEW.service_tier,
-               NEW.min_prompt_tokens), 0));
+    PERFORM chargeback.lock_price_key(NEW.provider, NEW.model, NEW.service_tier, NEW.min_prompt_tokens);
     SELECT * INTO other FROM chargeback.price p
      WHERE p.provider = NEW.provider AND p.model = NEW.model
        AND p.service_tier = NEW.service_tier AND p.min_prompt_tokens = NEW.min_prompt_tokens
@@ -115,9 +121,7 @@ BEGIN
             MESSAGE = format('set_price needs a model, rates, valid_from and min_prompt_tokens >= 0 (got model %L, valid_from %L, min_prompt_tokens %L)',
                              set_price.model, set_price.valid_from, set_price.min_prompt_tokens);
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtextextended(
-        format('chargeback.price %s %s %s %s', p_provider, set_price.model, p_tier,
-               set_price.min_prompt_tokens), 0));
+    PERFORM chargeback.lock_price_key(p_provider, set_price.model, p_tier, set_price.min_prompt_tokens);
     SELECT * INTO cur FROM chargeback.price p
      WHERE p.provider = p_provider AND p.model = set_price.model AND p.service_tier = p_tier
        AND p.min_prompt_tokens = set_price.min_prompt_tokens AND p.valid_to IS NULL

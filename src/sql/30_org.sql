@@ -89,6 +89,10 @@ CREATE INDEX membership_principal_idx ON chargeback.membership (principal, valid
 COMMENT ON TABLE chargeback.membership IS
     'who belongs to which unit, when: a principal (the user attribute of a request) is in one unit at a time';
 
+-- Serializes changes to one principal's memberships until commit.
+CREATE FUNCTION chargeback.lock_membership(principal text) RETURNS void LANGUAGE sql VOLATILE
+AS $$ SELECT pg_advisory_xact_lock(hashtextextended('chargeback.membership ' || principal, 0)) $$;
+
 -- A principal is in one unit at a time: ranges of one principal never overlap.
 CREATE FUNCTION chargeback.membership_check_overlap() RETURNS trigger
 LANGUAGE plpgsql
@@ -97,7 +101,7 @@ AS $$
 DECLARE
     other chargeback.membership;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended('chargeback.membership ' || NEW.principal, 0));
+    PERFORM chargeback.lock_membership(NEW.principal);
     SELECT * INTO other FROM chargeback.membership m
      WHERE m.principal = NEW.principal AND m.membership_id IS DISTINCT FROM NEW.membership_id
        AND tstzrange(m.valid_from, m.valid_to) && tstzrange(NEW.valid_from, NEW.valid_to)
@@ -131,7 +135,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('unknown org unit %L', move_member.org_unit);
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtextextended('chargeback.membership ' || move_member.principal, 0));
+    PERFORM chargeback.lock_membership(move_member.principal);
     UPDATE chargeback.membership m SET valid_to = move_member.at
      WHERE m.principal = move_member.principal AND m.valid_from < move_member.at
        AND (m.valid_to IS NULL OR m.valid_to > move_member.at);

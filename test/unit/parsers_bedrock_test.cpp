@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fixtures.hpp"
+#include "parser_support.hpp"
 
 #include <exception>
 #include <fstream>
@@ -29,33 +29,11 @@ namespace {
 using cb_test::fixture_path;
 using cb_test::read_file;
 
-std::vector<UsageRecord> parse(UsageParser p, std::string_view text) {
-    nlohmann::json doc = read_json(text);
-    std::vector<UsageRecord> out;
-    p(doc, out);
-    return out;
-}
-
-std::string error_of(UsageParser p, std::string_view text) {
-    try {
-        auto records = parse(p, text);
-        return "no error (" + std::to_string(records.size()) + " records)";
-    } catch (const Error& e) {
-        return std::string(e.sqlstate()) + "|" + e.what();
-    } catch (const std::exception& e) {
-        return std::string("non-Error exception|") + e.what();
-    }
-}
-
-void expect_error(UsageParser p, std::string_view text, const char* state, const std::string& part = {}) {
-    std::string got = error_of(p, text);
-    EXPECT_EQ(got.substr(0, got.find('|')), state) << text << " -> " << got;
-    if (!part.empty()) {
-        EXPECT_NE(got.find(part), std::string::npos) << text << " -> " << got;
-    }
-}
-
-std::string when(const UsageRecord& r) { return r.occurred_at ? format_iso_timestamp(*r.occurred_at) : ""; }
+using cb_test::error_of;
+using cb_test::expect_error;
+using cb_test::parse;
+using cb_test::parse_fixture;
+using cb_test::when;
 
 }  // namespace
 

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fixtures.hpp"
+#include "parser_support.hpp"
 
 #include <exception>
 #include <fstream>
@@ -27,30 +27,9 @@ namespace {
 using cb_test::fixture_path;
 using cb_test::read_file;
 
-std::vector<UsageRecord> parse(std::string_view text) {
-    nlohmann::json doc = read_json(text);
-    std::vector<UsageRecord> out;
-    parse_otlp(doc, out);
-    return out;
-}
-
-std::string error_of(std::string_view text) {
-    try {
-        auto records = parse(text);
-        return "no error (" + std::to_string(records.size()) + " records)";
-    } catch (const Error& e) {
-        return std::string(e.sqlstate()) + "|" + e.what();
-    } catch (const std::exception& e) {
-        return std::string("non-Error exception|") + e.what();
-    }
-}
-
+std::vector<UsageRecord> parse(std::string_view text) { return cb_test::parse(parse_otlp, text); }
 void expect_error(std::string_view text, const char* state, const std::string& part = {}) {
-    std::string got = error_of(text);
-    EXPECT_EQ(got.substr(0, got.find('|')), state) << text << " -> " << got;
-    if (!part.empty()) {
-        EXPECT_NE(got.find(part), std::string::npos) << text << " -> " << got;
-    }
+    cb_test::expect_error(parse_otlp, text, state, part);
 }
 
 std::string when(const UsageRecord& r) { return r.occurred_at ? format_iso_timestamp(*r.occurred_at) : ""; }
