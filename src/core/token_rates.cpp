@@ -2,22 +2,19 @@
 
 #include "currency.hpp"
 #include "error.hpp"
+#include "literal.hpp"
 
 #include <cstring>
 
 namespace cb::core {
 
+using literal::quoted;
+
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 [[noreturn]] void syntax_error(std::string_view whole, std::string detail, std::string hint = {}) {
-    throw Error(sqlstate::invalid_text_representation,
-                "invalid input syntax for type token_rates: " + quoted(whole), std::move(detail),
-                std::move(hint));
+    literal::syntax_error("token_rates", whole, std::move(detail), std::move(hint));
 }
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 }  // namespace
 
@@ -70,28 +67,16 @@ void set_currency(TokenRates& r, std::string_view code, std::string_view whole) 
 TokenRates parse_token_rates(std::string_view text) {
     TokenRates r = empty_rates();
     bool currency_seen = false;
-    size_t i = 0, n = text.size();
-    while (true) {
-        while (i < n && is_space(text[i])) ++i;
-        if (i >= n) break;
-        size_t start = i;
-        while (i < n && !is_space(text[i])) ++i;
-        std::string_view item = text.substr(start, i - start);
-        size_t eq = item.find('=');
-        if (eq == std::string_view::npos) {
+    literal::for_each_item(
+        "token_rates", text,
+        [&](TokenClass cls, std::string_view name, std::string_view value) {
+            r.set(cls, parse_rate_value(value, name, text, false));
+        },
+        [&](std::string_view item) {
             if (currency_seen) syntax_error(text, "more than one currency: " + quoted(item));
             set_currency(r, item, text);
             currency_seen = true;
-            continue;
-        }
-        std::string_view name = item.substr(0, eq);
-        auto cls = token_class_from_name(name);
-        if (!cls)
-            syntax_error(text, "unknown token class " + quoted(name),
-                         "valid classes: " + token_class_list());
-        if (r.is_set(*cls)) syntax_error(text, "token class " + quoted(name) + " appears twice");
-        r.set(*cls, parse_rate_value(item.substr(eq + 1), name, text, false));
-    }
+        });
     return r;
 }
 

@@ -1,24 +1,13 @@
 #include "token_usage.hpp"
 
 #include "error.hpp"
+#include "literal.hpp"
 
 #include <cstring>
 
 namespace cb::core {
 
-namespace {
-
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-[[noreturn]] void syntax_error(std::string_view whole, std::string detail, std::string hint = {}) {
-    throw Error(sqlstate::invalid_text_representation,
-                "invalid input syntax for type token_usage: " + quoted(whole), std::move(detail),
-                std::move(hint));
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-}  // namespace
+using literal::quoted;
 
 int64_t parse_count(std::string_view digits, std::string_view cls, std::string_view whole,
                     const char* type_name) {
@@ -45,28 +34,15 @@ int64_t parse_count(std::string_view digits, std::string_view cls, std::string_v
 
 TokenUsage parse_token_usage(std::string_view text) {
     TokenUsage u = zero_usage();
-    bool seen[kTokenClassCount] = {};
-    size_t i = 0, n = text.size();
-    while (true) {
-        while (i < n && is_space(text[i])) ++i;
-        if (i >= n) break;
-        size_t start = i;
-        while (i < n && !is_space(text[i])) ++i;
-        std::string_view item = text.substr(start, i - start);
-        size_t eq = item.find('=');
-        if (eq == std::string_view::npos)
-            syntax_error(text, "expected class=count, found " + quoted(item),
-                         "write counts as input=700 output=46");
-        std::string_view name = item.substr(0, eq);
-        auto cls = token_class_from_name(name);
-        if (!cls)
-            syntax_error(text, "unknown token class " + quoted(name),
-                         "valid classes: " + token_class_list());
-        int idx = static_cast<int>(*cls);
-        if (seen[idx]) syntax_error(text, "token class " + quoted(name) + " appears twice");
-        seen[idx] = true;
-        u.count[idx] = parse_count(item.substr(eq + 1), name, text, "type token_usage");
-    }
+    literal::for_each_item(
+        "token_usage", text,
+        [&](TokenClass cls, std::string_view name, std::string_view value) {
+            u.set(cls, parse_count(value, name, text, "type token_usage"));
+        },
+        [&](std::string_view item) {
+            literal::syntax_error("token_usage", text, "expected class=count, found " + quoted(item),
+                                  "write counts as input=700 output=46");
+        });
     return u;
 }
 

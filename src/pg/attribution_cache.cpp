@@ -114,41 +114,32 @@ void fetch(MemoryContext cxt, RawAttribution* out) {
 
 const cb::core::Attribution& attribution() {
     if (g_watch.valid && g_attribution) return *g_attribution;
-    watch_relations(&g_watch);
-    MemoryContext cxt = nullptr;
     RawAttribution raw{};
-    g_watch.valid = true;
-    try {
-        pg_call([&] {
-            cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback attribution load",
-                                        ALLOCSET_DEFAULT_SIZES);
-            fetch(cxt, &raw);
+    reload_cache(
+        g_watch, [&](MemoryContext cxt) { fetch(cxt, &raw); },
+        [&] {
+            auto fresh = std::make_unique<cb::core::Attribution>();
+            for (uint64 i = 0; i < raw.nunits; ++i)
+                fresh->add_unit({raw.units[i].id, raw.units[i].code, raw.units[i].parent});
+            for (uint64 i = 0; i < raw.nmembers; ++i)
+                fresh->add_membership(
+                    {raw.members[i].principal, raw.members[i].unit, raw.members[i].from, raw.members[i].to});
+            for (uint64 i = 0; i < raw.nrules; ++i) {
+                const RawRule& r = raw.rules[i];
+                cb::core::OwnershipRule rule;
+                rule.rule_id = r.id;
+                rule.priority = r.priority;
+                rule.match = cb::core::read_json(r.match);
+                rule.org_unit_id = r.unit;
+                rule.project = r.project;
+                rule.valid_from = r.from;
+                rule.valid_to = r.to;
+                fresh->add_rule(std::move(rule));
+            }
+            fresh->finish();
+            for (int i = 0; i < 3; ++i) g_watch.relids[i] = raw.relids[i];
+            g_attribution = std::move(fresh);
         });
-        auto fresh = std::make_unique<cb::core::Attribution>();
-        for (uint64 i = 0; i < raw.nunits; ++i)
-            fresh->add_unit({raw.units[i].id, raw.units[i].code, raw.units[i].parent});
-        for (uint64 i = 0; i < raw.nmembers; ++i)
-            fresh->add_membership({raw.members[i].principal, raw.members[i].unit, raw.members[i].from, raw.members[i].to});
-        for (uint64 i = 0; i < raw.nrules; ++i) {
-            const RawRule& r = raw.rules[i];
-            cb::core::OwnershipRule rule;
-            rule.rule_id = r.id;
-            rule.priority = r.priority;
-            rule.match = cb::core::read_json(r.match);
-            rule.org_unit_id = r.unit;
-            rule.project = r.project;
-            rule.valid_from = r.from;
-            rule.valid_to = r.to;
-            fresh->add_rule(std::move(rule));
-        }
-        fresh->finish();
-        MemoryContextDelete(cxt);
-        for (int i = 0; i < 3; ++i) g_watch.relids[i] = raw.relids[i];
-        g_attribution = std::move(fresh);
-    } catch (...) {
-        g_watch.valid = false;
-        throw;
-    }
     return *g_attribution;
 }
 

@@ -94,44 +94,33 @@ void fetch_catalog(MemoryContext cxt, RawCatalog* out) {
 
 cb::core::PriceCatalog& price_catalog() {
     if (g_watch.valid && g_catalog) return *g_catalog;
-    watch_relations(&g_watch);
-    MemoryContext cxt = nullptr;
     RawCatalog raw{};
-    // Mark valid before reading: an invalidation that arrives while we read flips it back.
-    g_watch.valid = true;
-    try {
-        pg_call([&] {
-            cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback catalog load",
-                                        ALLOCSET_DEFAULT_SIZES);
-            fetch_catalog(cxt, &raw);
+    reload_cache(
+        g_watch, [&](MemoryContext cxt) { fetch_catalog(cxt, &raw); },
+        [&] {
+            auto fresh = std::make_unique<cb::core::PriceCatalog>();
+            for (uint64 i = 0; i < raw.nprices; ++i) {
+                const RawPrice& p = raw.prices[i];
+                cb::core::PriceRow row;
+                row.price_id = p.price_id;
+                row.provider = p.provider;
+                row.model = p.model;
+                row.service_tier = p.tier;
+                row.min_prompt_tokens = p.min_prompt;
+                row.rates = p.rates;
+                row.valid_from = p.valid_from;
+                row.valid_to = p.valid_to;
+                fresh->add_price(std::move(row));
+            }
+            for (uint64 i = 0; i < raw.naliases; ++i) {
+                const RawAlias& a = raw.aliases[i];
+                fresh->add_alias({a.alias_id, a.provider, a.pattern, a.model, a.priority});
+            }
+            fresh->finish();
+            g_watch.relids[0] = raw.price_relid;
+            g_watch.relids[1] = raw.alias_relid;
+            g_catalog = std::move(fresh);
         });
-    } catch (...) {
-        g_watch.valid = false;
-        throw;
-    }
-    auto fresh = std::make_unique<cb::core::PriceCatalog>();
-    for (uint64 i = 0; i < raw.nprices; ++i) {
-        const RawPrice& p = raw.prices[i];
-        cb::core::PriceRow row;
-        row.price_id = p.price_id;
-        row.provider = p.provider;
-        row.model = p.model;
-        row.service_tier = p.tier;
-        row.min_prompt_tokens = p.min_prompt;
-        row.rates = p.rates;
-        row.valid_from = p.valid_from;
-        row.valid_to = p.valid_to;
-        fresh->add_price(std::move(row));
-    }
-    for (uint64 i = 0; i < raw.naliases; ++i) {
-        const RawAlias& a = raw.aliases[i];
-        fresh->add_alias({a.alias_id, a.provider, a.pattern, a.model, a.priority});
-    }
-    fresh->finish();
-    MemoryContextDelete(cxt);
-    g_watch.relids[0] = raw.price_relid;
-    g_watch.relids[1] = raw.alias_relid;
-    g_catalog = std::move(fresh);
     ++g_stats.loads;
     return *g_catalog;
 }

@@ -2,7 +2,7 @@
 // relcache invalidation names one of their tables. The tables' statement triggers
 // (chargeback.catalog_changed) send that invalidation on every change, to every backend.
 #pragma once
-#include "pg_includes.hpp"
+#include "guard.hpp"
 
 namespace cb::pg {
 
@@ -14,6 +14,28 @@ struct CacheWatch {
 // Registers a watch (a static object that lives as long as the backend).
 void watch_relations(CacheWatch* w);
 void register_relcache_callback();  // from _PG_init
+// (Re)loads a backend cache: fetch(cxt) is plain PostgreSQL code that copies the tables into
+// the temporary context cxt; build() turns that into the C++ cache and sets watch.relids.
+// The watch is marked valid before reading, so an invalidation arriving meanwhile flips it
+// back; any failure leaves it invalid, so the next call reads again.
+template <typename Fetch, typename Build>
+void reload_cache(CacheWatch& watch, Fetch&& fetch, Build&& build) {
+    watch_relations(&watch);
+    MemoryContext cxt = nullptr;
+    watch.valid = true;
+    try {
+        pg_call([&] {
+            cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback cache load", ALLOCSET_DEFAULT_SIZES);
+            fetch(cxt);
+        });
+        build();
+        MemoryContextDelete(cxt);
+    } catch (...) {
+        watch.valid = false;
+        throw;
+    }
+}
+
 // The OID of chargeback.<name> (InvalidOid when missing); plain PostgreSQL code.
 Oid chargeback_relid(const char* name);
 

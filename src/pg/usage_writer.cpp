@@ -103,6 +103,18 @@ void prepare_plans() {
     SPI_keepplan(g_reject_plan);
 }
 
+// Runs plain PostgreSQL code `f` connected to SPI with the writer's plans ready; a
+// PostgreSQL error inside becomes a C++ exception (pg_call).
+template <typename F>
+void with_plans(F&& f) {
+    pg_call([&] {
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+        prepare_plans();
+        f();
+        SPI_finish();
+    });
+}
+
 // One array argument under construction: elements and nulls, palloc'd.
 struct Column {
     Datum* values;
@@ -190,11 +202,8 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
     int64* ids = static_cast<int64*>(palloc_or_throw(sizeof(int64) * n));
     Column claim_provider = column(n), claim_request = column(n), claim_id = column(n);
     size_t nclaims = 0;
-    pg_call([&] {
-        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-        prepare_plans();
+    with_plans([&] {
         for (size_t i = 0; i < n; ++i) ids[i] = nextval_internal(g_usage_seq, true);
-        SPI_finish();
     });
     for (size_t i = 0; i < n; ++i) {
         if (rows[i].rec.request_id.empty()) continue;
@@ -250,9 +259,7 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
                                                 TEXTOID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID, DATEOID};
     size_t nkept = 0;
     std::vector<bool> kept(n, true);
-    pg_call([&] {
-        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-        prepare_plans();
+    with_plans([&] {
         // Partitions first: DDL cannot happen inside the insert.
         Datum partition_args[2] = {make_array(cols[1], static_cast<int>(n), TIMESTAMPTZOID),
                                    make_array(cols[19], static_cast<int>(n), DATEOID)};
@@ -270,7 +277,6 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
                 claimed[k] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
             }
         }
-        SPI_finish();
     });
     if (nclaimed < nclaims) {
         // Some keys were already recorded: keep only the rows that claimed theirs.
@@ -287,15 +293,12 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
         nkept = n;
     }
     if (nkept > 0) {
-        pg_call([&] {
-            if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-            prepare_plans();
+        with_plans([&] {
             Datum args[kInsertArgs];
             for (int k = 0; k < kInsertArgs; ++k)
                 args[k] = make_array(cols[k], static_cast<int>(nkept), k == 12 ? g_token_usage_type : elem_types[k]);
             int rc = SPI_execute_plan(g_insert_plan, args, nullptr, false, 0);
             if (rc != SPI_OK_INSERT) elog(ERROR, "writing usage failed: %s", SPI_result_code_string(rc));
-            SPI_finish();
         });
     }
     results.resize(n);
@@ -314,14 +317,11 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
             set_text(ds, k, std::string(rows[i].rec.format[0] ? rows[i].rec.format : "ingest"), false);
             ++k;
         }
-        pg_call([&] {
-            if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-            prepare_plans();
+        with_plans([&] {
             Datum args[3] = {make_array(dp, static_cast<int>(ndup), TEXTOID), make_array(dr, static_cast<int>(ndup), TEXTOID),
                              make_array(ds, static_cast<int>(ndup), TEXTOID)};
             int rc = SPI_execute_plan(g_duplicate_plan, args, nullptr, false, 0);
             if (rc != SPI_OK_INSERT) elog(ERROR, "logging duplicates failed: %s", SPI_result_code_string(rc));
-            SPI_finish();
         });
     }
     MemoryContextSwitchTo(restore.old);
@@ -343,14 +343,11 @@ void write_rejections(const std::vector<Rejection>& rejections) {
         set_text(cols[3], i, r.sqlstate, false);
         set_text(cols[4], i, r.message, false);
     }
-    pg_call([&] {
-        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-        prepare_plans();
+    with_plans([&] {
         Datum args[5];
         for (int k = 0; k < 5; ++k) args[k] = make_array(cols[k], static_cast<int>(n), TEXTOID);
         int rc = SPI_execute_plan(g_reject_plan, args, nullptr, false, 0);
         if (rc != SPI_OK_INSERT) elog(ERROR, "writing rejections failed: %s", SPI_result_code_string(rc));
-        SPI_finish();
     });
 }
 
