@@ -51,8 +51,11 @@ CB_FUNCTION(cb_allocate) {
                             errmsg("allocate() partition of " INT64_FORMAT " rows is too large", n)));
         const char** weights = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
         bool isnull, isout, total_null, minor_null;
+        // Copies: an argument Datum points into a slot that the next row fetch overwrites.
         Datum total = WinGetFuncArgInPartition(win, 0, 0, WINDOW_SEEK_HEAD, false, &total_null, &isout);
+        if (!total_null) total = datumCopy(total, false, -1);
         Datum minor = WinGetFuncArgInPartition(win, 2, 0, WINDOW_SEEK_HEAD, false, &minor_null, &isout);
+        if (!minor_null) minor = datumCopy(minor, false, -1);
         for (int64 i = 0; i < n; ++i) {
             Datum w = WinGetFuncArgInPartition(win, 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
             weights[i] = isnull ? nullptr : numeric_cstring(w);

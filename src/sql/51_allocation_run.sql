@@ -277,9 +277,25 @@ CREATE TRIGGER allocation_run_frozen BEFORE UPDATE OR DELETE ON chargeback.alloc
 CREATE TRIGGER allocation_run_no_truncate BEFORE TRUNCATE ON chargeback.allocation_run
     FOR EACH STATEMENT EXECUTE FUNCTION chargeback.allocation_frozen();
 
+-- The general-ledger cost center of a unit: its own, else its nearest ancestor's, else its code.
+CREATE FUNCTION chargeback.cost_center_of(org_unit_id integer) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, chargeback
+AS $$
+    WITH RECURSIVE up(id, cost_center, depth) AS (
+        SELECT u.parent_id, u.cost_center, 0 FROM chargeback.org_unit u WHERE u.org_unit_id = cost_center_of.org_unit_id
+        UNION ALL
+        SELECT u.parent_id, u.cost_center, up.depth + 1 FROM chargeback.org_unit u JOIN up ON u.org_unit_id = up.id
+        WHERE up.cost_center IS NULL AND up.depth < 1000
+    )
+    SELECT coalesce((SELECT up.cost_center FROM up WHERE up.cost_center IS NOT NULL ORDER BY up.depth LIMIT 1),
+                    (SELECT u.code FROM chargeback.org_unit u WHERE u.org_unit_id = cost_center_of.org_unit_id))
+$$;
+COMMENT ON FUNCTION chargeback.cost_center_of(integer) IS
+    'the cost center a unit posts to: its own, else its nearest ancestor''s, else its code';
+
 -- The journal: per run, debit each consuming cost center with its net charge and credit the
--- central AI cost center with the sum, so debits equal credits to the cent. Units without
--- a cost_center post to their code.
+-- central AI cost center with the sum, so debits equal credits to the cent.
 CREATE VIEW chargeback.journal AS
 WITH net AS (
     SELECT r.period, r.run_id, r.model, l.currency, l.org_unit_id, sum(l.amount) AS amount
@@ -289,11 +305,11 @@ WITH net AS (
         OR (r.status = 'draft' AND NOT EXISTS (SELECT 1 FROM chargeback.period t WHERE t.period = r.period AND t.status = 'closed'))
      GROUP BY r.period, r.run_id, r.model, l.currency, l.org_unit_id
 ), central AS (
-    SELECT u.org_unit_id, coalesce(u.cost_center, u.code) AS cost_center, u.code
+    SELECT u.org_unit_id, chargeback.cost_center_of(u.org_unit_id) AS cost_center, u.code
       FROM chargeback.org_unit u WHERE u.kind = 'central'
 )
 SELECT n.period, n.run_id, 'AI services expense'::text AS account,
-       coalesce(u.cost_center, u.code) AS cost_center, u.code AS org_unit,
+       chargeback.cost_center_of(u.org_unit_id) AS cost_center, u.code AS org_unit,
        CASE WHEN n.amount > 0 THEN n.amount ELSE 0 END AS debit,
        CASE WHEN n.amount < 0 THEN -n.amount ELSE 0 END AS credit,
        format('%s chargeback %s (%s model, run %s)', n.currency, to_char(n.period, 'YYYY-MM'), n.model, n.run_id) AS memo
@@ -314,6 +330,6 @@ HAVING sum(n.amount) <> 0;
 COMMENT ON VIEW chargeback.journal IS
     'balanced general-ledger entries per run: debit each consuming cost center, credit the central AI cost center; sum(debit) = sum(credit)';
 COMMENT ON COLUMN chargeback.journal.account IS 'expense account the entries post to';
-COMMENT ON COLUMN chargeback.journal.cost_center IS 'org unit cost_center (its code when it has none); the credit line is the central AI cost center';
+COMMENT ON COLUMN chargeback.journal.cost_center IS 'the unit''s cost center (see cost_center_of); the credit line is the central AI cost center';
 COMMENT ON COLUMN chargeback.journal.debit IS 'amount charged to the cost center, in the run currency';
 COMMENT ON COLUMN chargeback.journal.credit IS 'amount relieved from the cost center (the central one, or a unit with a net credit)';
