@@ -30,5 +30,6 @@ extern "C" {
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "windowapi.h"
 }
 #pragma GCC diagnostic pop
