@@ -30,7 +30,7 @@ SELECT chargeback.allocate(10, 1, 0) OVER ();
 SELECT id, chargeback.allocate(id * 10, 1) OVER () FROM generate_series(1, 2) id;
 
 -- Huge weights (beyond 128-bit products) are split exactly too.
-SELECT chargeback.allocate(0.03, w) OVER (ORDER BY w) AS share
+SELECT chargeback.allocate(0.06, w) OVER (ORDER BY w) AS share
 FROM (VALUES (1e30), (2e30), (3e30)) v(w);
 
 -- Properties over random partitions: shares sum exactly to each total and every share is
