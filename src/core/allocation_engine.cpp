@@ -517,7 +517,27 @@ private:
         Rational scaled_total = total * scale;
         BigInt target = scaled_total.sign() >= 0 ? (scaled_total + Rational::parse("0.5")).floor()
                                                  : -((-scaled_total + Rational::parse("0.5")).floor());
-        std::vector<BigInt> units = round_to_total(exact, target);
+        // Two levels of largest remainder: first each owner's total (so every owner's bill is
+        // within one minor unit of its exact amount, and an owner that nets to zero gets
+        // exactly zero), then each owner's lines to its rounded total.
+        std::vector<size_t> first;  // index of each owner's first line (lines_ is ordered by owner)
+        std::vector<Rational> owner_exact;
+        for (size_t i = 0; i < kept.size(); ++i) {
+            if (i == 0 || std::get<0>(kept[i]->first) != std::get<0>(kept[i - 1]->first)) {
+                first.push_back(i);
+                owner_exact.emplace_back();
+            }
+            owner_exact.back() += exact[i];
+        }
+        std::vector<BigInt> owner_units = round_to_total(owner_exact, target);
+        std::vector<BigInt> units;
+        units.reserve(kept.size());
+        for (size_t g = 0; g < first.size(); ++g) {
+            size_t end = g + 1 < first.size() ? first[g + 1] : kept.size();
+            std::vector<Rational> part(exact.begin() + static_cast<std::ptrdiff_t>(first[g]),
+                                       exact.begin() + static_cast<std::ptrdiff_t>(end));
+            for (BigInt& u : round_to_total(part, owner_units[g])) units.push_back(std::move(u));
+        }
         std::vector<AllocationLine> out;
         out.reserve(kept.size());
         for (size_t i = 0; i < kept.size(); ++i) {
