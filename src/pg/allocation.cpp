@@ -62,7 +62,8 @@ CB_FUNCTION(cb_allocate) {
             if (i == 0) continue;
             // The total is the partition's: a row with another one is a mistake, not a split.
             Datum t = WinGetFuncArgInPartition(win, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-            if (isnull != total_null || (!isnull && !DatumGetBool(DirectFunctionCall2(numeric_eq, t, total))))
+            if (isnull != total_null || (!isnull && !datumIsEqual(t, total, false, -1) &&
+                                          !DatumGetBool(DirectFunctionCall2(numeric_eq, t, total))))
                 ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                                 errmsg("allocate() total differs within a window partition: %s and %s",
                                        total_null ? "NULL" : numeric_cstring(total),
