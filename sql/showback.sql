@@ -154,7 +154,7 @@ SELECT "ChargeDescription" FROM focus WHERE "SkuId" = 'showco/mystery/standard';
 -- data_quality, as the change this test made: the unpriced j7, the duplicate j1 (it would
 -- have added 0.76 at today's price), the rejected line, the late m3; j6 was unattributed
 -- until it was re-owned.
-SELECT d.check_name, d.rows - b.rows AS new_rows, d.cost - b.cost AS new_cost
+SELECT d.check_name, d.rows - b.rows AS new_rows, round(d.cost - b.cost, 6) AS new_cost
 FROM data_quality d JOIN dq_before b USING (check_name) ORDER BY d.check_name;
 SELECT check_name, detail FROM data_quality WHERE check_name IN ('unpriced', 'late') ORDER BY 1;
 
