@@ -11,6 +11,7 @@ namespace cb::core {
 // SQLSTATEs the core raises (spelled as PostgreSQL's errcodes.txt does).
 namespace sqlstate {
 inline constexpr const char* invalid_text_representation = "22P02";
+inline constexpr const char* division_by_zero = "22012";
 inline constexpr const char* numeric_value_out_of_range = "22003";
 inline constexpr const char* invalid_parameter_value = "22023";
 inline constexpr const char* invalid_json_text = "22032";

@@ -20,6 +20,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/array.h"
 #include "catalog/pg_type_d.h"
@@ -30,5 +31,6 @@ extern "C" {
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "windowapi.h"
 }
 #pragma GCC diagnostic pop

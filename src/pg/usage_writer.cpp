@@ -19,13 +19,13 @@ CacheWatch g_plan_watch;
 SPIPlanPtr g_insert_plan = nullptr;
 SPIPlanPtr g_claim_plan = nullptr;
 Oid g_usage_seq = InvalidOid;
-SPIPlanPtr g_partition_plan = nullptr;
+SPIPlanPtr g_book_plan = nullptr;
 SPIPlanPtr g_duplicate_plan = nullptr;
 SPIPlanPtr g_reject_plan = nullptr;
 Oid g_token_usage_type = InvalidOid;
 Oid g_token_usage_array = InvalidOid;
 
-constexpr int kInsertArgs = 20;  // usage_id + the 19 columns below
+constexpr int kInsertArgs = 21;  // usage_id + the 20 columns below
 
 // Two plain statements per batch: claim the (provider, request_id) keys, then insert the
 // rows whose key was claimed. Ids are taken from the sequence up front, so no statement has
@@ -37,20 +37,21 @@ const char* kClaimSql =
 const char* kInsertSql =
     "INSERT INTO chargeback.usage (usage_id, occurred_at, request_id, provider, model, service_tier,"
     "       principal, org_unit_id, project, activity_type, activity_id, attrs, tokens, list_cost,"
-    "       cost, currency, period, status, source, price_id, owner_reason, owner_rule_id) "
+    "       cost, currency, period, status, source, price_id, owner_reason, owner_rule_id, adjusts_period) "
     "SELECT usage_id, occurred_at, request_id, provider, model, service_tier, principal, org_unit_id,"
     "       project, activity_type, activity_id, attrs::jsonb, tokens, list_cost::numeric,"
-    "       list_cost::numeric, currency, coalesce(period, chargeback.period_of(occurred_at)),"
+    "       list_cost::numeric, currency, period,"
     "       CASE WHEN list_cost IS NULL THEN 'unpriced' ELSE 'priced' END, source, price_id,"
-    "       owner_reason, owner_rule_id "
-    "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+    "       owner_reason, owner_rule_id, adjusts_period "
+    "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     "     AS t(usage_id, occurred_at, request_id, provider, model, service_tier, principal,"
     "          org_unit_id, project, activity_type, activity_id, attrs, tokens, list_cost, currency,"
-    "          price_id, owner_reason, owner_rule_id, source, period)";
+    "          price_id, owner_reason, owner_rule_id, source, period, adjusts_period)";
 
-const char* kPartitionSql =
-    "SELECT chargeback.ensure_partitions(p, p) FROM "
-    "(SELECT DISTINCT coalesce(pp, chargeback.period_of(t)) AS p FROM unnest($1, $2) AS x(t, pp)) s";
+// The open month each usage month is booked into (closed ones move on to the next open
+// month), locked until commit so that close_period() waits for this batch; also makes the
+// partitions.
+const char* kBookSql = "SELECT natural_period, booked_period FROM chargeback.book_periods($1)";
 
 const char* kDuplicateSql =
     "INSERT INTO chargeback.usage_duplicate (provider, request_id, usage_id, source) "
@@ -67,10 +68,10 @@ void prepare_plans() {
     if (g_plan_watch.valid && g_insert_plan) return;
     if (g_insert_plan) SPI_freeplan(g_insert_plan);
     if (g_claim_plan) SPI_freeplan(g_claim_plan);
-    if (g_partition_plan) SPI_freeplan(g_partition_plan);
+    if (g_book_plan) SPI_freeplan(g_book_plan);
     if (g_duplicate_plan) SPI_freeplan(g_duplicate_plan);
     if (g_reject_plan) SPI_freeplan(g_reject_plan);
-    g_insert_plan = g_claim_plan = g_partition_plan = g_duplicate_plan = g_reject_plan = nullptr;
+    g_insert_plan = g_claim_plan = g_book_plan = g_duplicate_plan = g_reject_plan = nullptr;
     watch_relations(&g_plan_watch);
     g_plan_watch.valid = true;
     g_plan_watch.relids[0] = chargeback_relid("usage");
@@ -86,19 +87,19 @@ void prepare_plans() {
     Oid insert_types[kInsertArgs] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID, text_array, text_array, text_array, text_array, text_array,
                                      INT4ARRAYOID, text_array, text_array, text_array, text_array, g_token_usage_array,
                                      text_array, text_array, INT8ARRAYOID, text_array, INT8ARRAYOID, text_array,
-                                     DATEARRAYOID};
+                                     DATEARRAYOID, DATEARRAYOID};
     g_insert_plan = SPI_prepare(kInsertSql, kInsertArgs, insert_types);
-    Oid partition_types[2] = {TIMESTAMPTZARRAYOID, DATEARRAYOID};
-    g_partition_plan = SPI_prepare(kPartitionSql, 2, partition_types);
+    Oid book_types[1] = {DATEARRAYOID};
+    g_book_plan = SPI_prepare(kBookSql, 1, book_types);
     Oid duplicate_types[3] = {text_array, text_array, text_array};
     g_duplicate_plan = SPI_prepare(kDuplicateSql, 3, duplicate_types);
     Oid reject_types[5] = {text_array, text_array, text_array, text_array, text_array};
     g_reject_plan = SPI_prepare(kRejectSql, 5, reject_types);
-    if (!g_insert_plan || !g_claim_plan || !g_partition_plan || !g_duplicate_plan || !g_reject_plan)
+    if (!g_insert_plan || !g_claim_plan || !g_book_plan || !g_duplicate_plan || !g_reject_plan)
         elog(ERROR, "preparing the usage writer failed: %s", SPI_result_code_string(SPI_result));
     SPI_keepplan(g_insert_plan);
     SPI_keepplan(g_claim_plan);
-    SPI_keepplan(g_partition_plan);
+    SPI_keepplan(g_book_plan);
     SPI_keepplan(g_duplicate_plan);
     SPI_keepplan(g_reject_plan);
 }
@@ -170,6 +171,14 @@ bool utc_periods() {
     return !tz || pg_strcasecmp(tz, "UTC") == 0 || pg_strcasecmp(tz, "Etc/UTC") == 0 || tz[0] == '\0';
 }
 
+// Plain PostgreSQL code: the first day of the month containing ts in the time zone tz, as
+// chargeback.period_of() computes it.
+DateADT zoned_month_start(TimestampTz ts, Datum tz) {
+    Datum month = DirectFunctionCall3(timestamptz_trunc_zone, CStringGetTextDatum("month"), TimestampTzGetDatum(ts), tz);
+    Datum local = DirectFunctionCall2(timestamptz_zone, tz, month);
+    return DatumGetDateADT(DirectFunctionCall1(timestamp_date, local));
+}
+
 }  // namespace
 
 std::vector<cb::core::PricedUsage>& pending_usage() {
@@ -202,8 +211,42 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
     int64* ids = static_cast<int64*>(palloc_or_throw(sizeof(int64) * n));
     Column claim_provider = column(n), claim_request = column(n), claim_id = column(n);
     size_t nclaims = 0;
+
+    // Accounting months: the natural one of each row (UTC months are computed here; other
+    // chargeback.timezone values through PostgreSQL's own time zone code), then the open
+    // month each is booked into. A row whose month is closed is booked later, as an adjustment.
+    DateADT* natural = static_cast<DateADT*>(palloc_or_throw(sizeof(DateADT) * n));
+    if (utc_periods()) {
+        for (size_t i = 0; i < n; ++i) natural[i] = cb::core::utc_month_start(*rows[i].rec.occurred_at);
+    } else {
+        pg_call([&] {
+            Datum tz = CStringGetTextDatum(GetConfigOption("chargeback.timezone", true, false));
+            for (size_t i = 0; i < n; ++i) natural[i] = zoned_month_start(*rows[i].rec.occurred_at, tz);
+        });
+    }
+    std::vector<DateADT> months(natural, natural + n);
+    std::sort(months.begin(), months.end());
+    months.erase(std::unique(months.begin(), months.end()), months.end());
+    std::vector<DateADT> booked(months.size());
+    Column month_col = column(months.size());
+    for (size_t k = 0; k < months.size(); ++k) {
+        month_col.values[k] = DateADTGetDatum(months[k]);
+        month_col.nulls[k] = false;
+    }
     with_plans([&] {
         for (size_t i = 0; i < n; ++i) ids[i] = nextval_internal(g_usage_seq, true);
+        // Before the insert: partitions are DDL, and the period locks must precede the rows.
+        Datum book_args[1] = {make_array(month_col, static_cast<int>(months.size()), DATEOID)};
+        int rc = SPI_execute_plan(g_book_plan, book_args, nullptr, false, 0);
+        if (rc != SPI_OK_SELECT || SPI_processed != months.size())
+            elog(ERROR, "booking usage periods failed: %s", SPI_result_code_string(rc));
+        for (uint64 k = 0; k < SPI_processed; ++k) {
+            bool isnull;
+            DateADT nat = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
+            DateADT b = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 2, &isnull));
+            size_t pos = std::lower_bound(months.begin(), months.end(), nat) - months.begin();
+            if (pos < months.size() && months[pos] == nat) booked[pos] = b;
+        }
     });
     for (size_t i = 0; i < n; ++i) {
         if (rows[i].rec.request_id.empty()) continue;
@@ -219,9 +262,6 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
     // 2. The columns of every row (only claimed ones are inserted).
     Column cols[kInsertArgs];
     for (Column& c : cols) c = column(n);
-    // Periods are computed here when they are UTC months (the default); any other
-    // chargeback.timezone is left to SQL's period_of().
-    bool utc = utc_periods();
     auto fill = [&](size_t k, size_t i) {
         const cb::core::PricedUsage& u = rows[i];
         cols[0].values[k] = Int64GetDatum(ids[i]);
@@ -249,22 +289,21 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
         cols[17].values[k] = Int64GetDatum(u.owner.rule_id);
         cols[17].nulls[k] = u.owner.rule_id == 0;
         set_text(cols[18], k, std::string(u.rec.format[0] ? u.rec.format : "ingest"));
-        cols[19].values[k] = DateADTGetDatum(utc ? cb::core::utc_month_start(*u.rec.occurred_at) : 0);
-        cols[19].nulls[k] = !utc;
+        size_t m = std::lower_bound(months.begin(), months.end(), natural[i]) - months.begin();
+        cols[19].values[k] = DateADTGetDatum(booked[m]);
+        cols[19].nulls[k] = false;
+        cols[20].values[k] = DateADTGetDatum(natural[i]);
+        cols[20].nulls[k] = booked[m] == natural[i];
     };
     for (size_t i = 0; i < n; ++i) fill(i, i);
 
     static const Oid elem_types[kInsertArgs] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
                                                 INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, InvalidOid,
-                                                TEXTOID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID, DATEOID};
+                                                TEXTOID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID, DATEOID, DATEOID};
     size_t nkept = 0;
     std::vector<bool> kept(n, true);
     with_plans([&] {
-        // Partitions first: DDL cannot happen inside the insert.
-        Datum partition_args[2] = {make_array(cols[1], static_cast<int>(n), TIMESTAMPTZOID),
-                                   make_array(cols[19], static_cast<int>(n), DATEOID)};
-        int rc = SPI_execute_plan(g_partition_plan, partition_args, nullptr, false, 0);
-        if (rc != SPI_OK_SELECT) elog(ERROR, "creating usage partitions failed: %s", SPI_result_code_string(rc));
+        int rc;
         if (nclaims > 0) {
             Datum claim_args[3] = {make_array(claim_provider, static_cast<int>(nclaims), TEXTOID),
                                    make_array(claim_request, static_cast<int>(nclaims), TEXTOID),

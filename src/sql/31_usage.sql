@@ -24,6 +24,7 @@ CREATE TABLE chargeback.usage (
     price_id bigint,
     owner_reason text NOT NULL,
     owner_rule_id bigint,
+    adjusts_period date,
     PRIMARY KEY (usage_id, period)
 ) PARTITION BY RANGE (period);
 -- Usage arrives roughly in time order: a BRIN index finds time ranges (reprice, late
@@ -38,6 +39,8 @@ COMMENT ON COLUMN chargeback.usage.period IS 'accounting month (first day) the u
 COMMENT ON COLUMN chargeback.usage.list_cost IS 'catalog price of the request, exact; NULL when unpriced';
 COMMENT ON COLUMN chargeback.usage.cost IS 'cost charged (list cost today); NULL when unpriced';
 COMMENT ON COLUMN chargeback.usage.status IS 'priced, or unpriced when no catalog price matched (see chargeback.unpriced_usage)';
+COMMENT ON COLUMN chargeback.usage.adjusts_period IS
+    'for usage that arrived after its month was closed: that month (the row is booked into the next open one as an adjustment)';
 COMMENT ON COLUMN chargeback.usage.owner_reason IS 'explicit, rule, membership or unattributed (see chargeback.explain)';
 
 -- (provider, request_id) is unique across every partition: the usage table cannot carry

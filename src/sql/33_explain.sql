@@ -71,6 +71,8 @@ BEGIN
                                        chargeback.prompt_tokens(u.tokens)) AS price_id
         FROM chargeback.usage u
         WHERE u.occurred_at >= reprice.since AND u.occurred_at < reprice.until
+          -- closed months are frozen: their final run already billed these rows
+          AND NOT EXISTS (SELECT 1 FROM chargeback.period c WHERE c.period = u.period AND c.status = 'closed')
     ), priced AS (
         SELECT f.usage_id, f.period, f.price_id, p.rates
         FROM fresh f LEFT JOIN chargeback.price p ON p.price_id = f.price_id

@@ -199,9 +199,10 @@ SELECT 'duplicate_dropped', count(*), coalesce(sum(u.cost), 0),
 FROM chargeback.usage_duplicate d
 LEFT JOIN chargeback.usage u ON u.usage_id = d.usage_id
 UNION ALL
--- Late usage: usage of a closed month booked into a later open one, i.e. whose day is not in
--- its period. TODO(merge with allocation): count usage.adjusts_period IS NOT NULL instead,
--- once main's column is here (the two agree; the rollup keeps this view off raw usage).
+-- Late usage: usage of a closed month booked into a later open one. Such a row keeps its
+-- occurred_at while its period moves on (usage.adjusts_period names the month it adjusts),
+-- so its day is outside its period: the rollup finds it without scanning raw usage (which
+-- has no index on adjusts_period). sql/showback.sql checks that the two agree.
 SELECT 'late', coalesce(sum(r.requests), 0)::bigint, coalesce(sum(r.cost), 0),
        'usage of a closed month booked into the next open one as an adjustment (FOCUS ChargeClass Correction)'
 FROM chargeback.daily_rollup r

@@ -1,0 +1,133 @@
+-- Chargeback runs: direct cost, fixed charges, invoice true-up, step-down and reciprocal
+-- rules, the three models, the journal, closing a period, late usage, reopening.
+SET search_path = chargeback, public;
+
+-- 1 per 1M input tokens: a request of N million input tokens costs exactly N.
+SELECT set_price('allocco', 'am', 'input=1 output=4', '2026-01-01') > 0 AS priced;
+INSERT INTO org_unit (code, name, kind, cost_center) VALUES ('ai-center', 'Corporate AI', 'central', 'CC-900');
+INSERT INTO org_unit (code, name, cost_center) VALUES ('marketing', 'Marketing', 'CC-100'), ('sales', 'Sales', 'CC-200'),
+    ('engineering', 'Engineering', 'CC-300'), ('platform', 'Platform', 'CC-400');
+INSERT INTO org_unit (code, name, parent_id) SELECT 'eng-backend', 'Backend', org_unit_id FROM org_unit WHERE code = 'engineering';
+
+CREATE FUNCTION pg_temp.use(id text, at text, dept text, project text, activity text, millions numeric) RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT chargeback.ingest(jsonb_build_object('provider', 'allocco', 'model', 'am', 'request_id', id,
+        'occurred_at', at, 'tokens', jsonb_build_object('input', millions * 1000000),
+        'attrs', jsonb_strip_nulls(jsonb_build_object('department', dept, 'project', project, 'activity_type', activity))))
+$$;
+
+-- October: marketing 10, sales 20, backend 30, platform 9 (internal tooling), 1 unowned.
+SELECT count(pg_temp.use(id, at, d, p, a, m)) AS requests
+FROM (VALUES ('o1', '2026-10-03T10:00:00Z', 'marketing', 'campaigns', 'campaign', 4),
+             ('o2', '2026-10-04T10:00:00Z', 'marketing', 'campaigns', 'campaign', 6),
+             ('o3', '2026-10-05T10:00:00Z', 'sales', 'pipeline', 'opportunity', 20),
+             ('o4', '2026-10-06T10:00:00Z', 'eng-backend', 'api', 'pull_request', 30),
+             ('o5', '2026-10-07T10:00:00Z', 'platform', 'tooling', NULL, 9),
+             ('o6', '2026-10-08T10:00:00Z', NULL, NULL, NULL, 1)) v(id, at, d, p, a, m);
+-- Seats (a fixed charge) and the invoice: 76.00 = 70 metered + 5 seats + 1 to true up.
+INSERT INTO fixed_charge (period, provider, description, amount) VALUES ('2026-10-01', 'allocco', 'seats', 5.00);
+INSERT INTO invoice (provider, period, amount) VALUES ('allocco', '2026-10-01', 76.00);
+-- Step 1: platform's cost to the units it serves, by their direct cost; step 2: unowned
+-- cost evenly to three departments.
+INSERT INTO allocation_rule (name, step, source, method) VALUES ('platform to users', 1, 'platform', 'proportional');
+INSERT INTO allocation_rule (name, step, source, method, targets)
+VALUES ('unattributed evenly', 2, 'unattributed', 'even', '{marketing,sales,engineering}');
+
+SELECT run_allocation('2026-10-01') AS oct_run \gset
+-- Every line, with the exact amount before rounding. Hand check: fixed and true-up follow
+-- metered cost (marketing 10/70 of 5 = 0.714285..., of 1 = 0.142857...); platform's pool is
+-- 9 + 9/70*5 + 9/70*1 = 9.771428..., marketing takes 10/60 of it = 1.628571...; the
+-- unowned pool 1 + 1/70*6 = 1.085714... goes a third each.
+SELECT o.code, l.project, l.component, l.source, l.amount, l.basis->>'exact' AS exact, l.basis->>'ratio' AS ratio
+FROM allocation_line l JOIN org_unit o USING (org_unit_id) WHERE run_id = :oct_run
+ORDER BY o.code, l.component, l.source;
+-- The run ties out to the invoice to the cent; per owner totals.
+SELECT total, metered, fixed, lines FROM allocation_run WHERE run_id = :oct_run;
+SELECT sum(amount) AS lines_sum FROM allocation_line WHERE run_id = :oct_run;
+SELECT o.code, sum(l.amount) AS charged FROM allocation_line l JOIN org_unit o USING (org_unit_id)
+WHERE run_id = :oct_run GROUP BY o.code ORDER BY o.code;
+-- Every line explains itself.
+SELECT basis FROM allocation_line WHERE run_id = :oct_run AND component = 'shared' AND amount > 0 ORDER BY line_id LIMIT 1;
+-- The journal balances: debit each consuming cost center (backend posts to its parent's
+-- CC-300), credit the central AI cost center.
+SELECT cost_center, org_unit, debit, credit FROM journal WHERE run_id = :oct_run ORDER BY credit, cost_center, org_unit;
+SELECT sum(debit) = sum(credit) AS balanced, sum(debit) AS debit FROM journal WHERE run_id = :oct_run;
+
+-- A rerun replaces the draft of that model.
+SELECT run_allocation('2026-10-01') > :oct_run AS rerun;
+SELECT count(*) AS department_drafts FROM allocation_run WHERE period = '2026-10-01' AND model = 'department';
+
+-- Central model: everything is charged to the central AI cost center; the units keep their
+-- direct lines (their showback) and net to zero. Its journal has nothing to charge back.
+SELECT run_allocation('2026-10-01', 'central') AS central_run \gset
+SELECT o.code, sum(l.amount) AS net, sum(l.amount) FILTER (WHERE component = 'direct') AS direct
+FROM allocation_line l JOIN org_unit o USING (org_unit_id) WHERE run_id = :central_run GROUP BY o.code ORDER BY o.code;
+SELECT count(*) AS journal_lines FROM journal WHERE run_id = :central_run;
+
+-- Activity model: lines per activity; shared cost follows each unit's activity mix; outcomes
+-- (tickets, opportunities, pull requests) sit in the basis for cost per outcome.
+INSERT INTO activity_outcome (period, org_unit_id, activity_type, units)
+SELECT '2026-10-01', org_unit_id, 'pull_request', 12 FROM org_unit WHERE code = 'eng-backend';
+SELECT run_allocation('2026-10-01', 'activity') AS activity_run \gset
+SELECT o.code, l.activity_type, sum(l.amount) AS amount, max(l.basis->>'outcome_units') AS outcome_units
+FROM allocation_line l JOIN org_unit o USING (org_unit_id) WHERE run_id = :activity_run
+GROUP BY o.code, l.activity_type ORDER BY o.code, l.activity_type;
+SELECT sum(amount) AS activity_total FROM allocation_line WHERE run_id = :activity_run;
+
+-- Bad runs are refused clearly.
+SELECT run_allocation('2026-10-01', 'tribal');
+INSERT INTO allocation_rule (name, step, source, method) VALUES ('ghost', 9, 'nowhere', 'even');
+SELECT run_allocation('2026-10-01');
+DELETE FROM allocation_rule WHERE name = 'ghost';
+INSERT INTO allocation_rule (name, step, source, method) VALUES ('bad method', 9, 'sales', 'astrology');
+
+-- Closing October: the final run is frozen (SQLSTATE CB003).
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT close_period('2026-10-01');
+ROLLBACK;
+SELECT close_period('2026-10-01') AS final_run \gset
+SELECT status, final_run_id = :final_run AS is_final FROM period WHERE period = '2026-10-01';
+SELECT count(*) AS drafts_left FROM allocation_run WHERE period = '2026-10-01' AND status = 'draft';
+UPDATE allocation_line SET amount = amount + 1 WHERE run_id = :final_run;
+DELETE FROM allocation_line WHERE run_id = :final_run;
+DELETE FROM allocation_run WHERE run_id = :final_run;
+TRUNCATE allocation_line;
+SELECT run_allocation('2026-10-01');
+SELECT close_period('2026-10-01');
+
+-- Late usage for October lands in November as an adjustment; October's bill stays as closed.
+SELECT pg_temp.use('late-1', '2026-10-30T23:00:00Z', 'sales', 'pipeline', 'opportunity', 2) > 0 AS ingested;
+SELECT period, adjusts_period, cost FROM usage WHERE request_id = 'late-1';
+SELECT pg_temp.use('n1', '2026-11-02T09:00:00Z', 'marketing', 'campaigns', 'campaign', 3) > 0 AS ingested;
+SELECT run_allocation('2026-11-01') AS nov_run \gset
+SELECT o.code, l.component, l.source, l.amount, l.basis->>'adjusts_period' AS adjusts
+FROM allocation_line l JOIN org_unit o USING (org_unit_id) WHERE run_id = :nov_run ORDER BY o.code, l.component;
+SELECT sum(amount) AS oct_final_total FROM allocation_line WHERE run_id = :final_run;
+-- Re-pricing leaves closed months alone.
+SELECT reprice('2026-10-01', '2026-11-01') AS repriced_in_october;
+
+-- Reopening is an admin act with a reason, and it is recorded; the old final run stays.
+SELECT reopen_period('2026-10-01', '');
+SELECT reopen_period('2026-10-01', 'invoice corrected by the provider');
+SELECT action, reason IS NOT NULL AS has_reason, run_id = :final_run AS of_final_run FROM period_event ORDER BY at, action;
+SELECT close_period('2026-10-01') > :final_run AS new_final_run;
+SELECT count(*) AS final_runs FROM allocation_run WHERE period = '2026-10-01' AND status = 'final';
+
+-- December: IT and HR serve each other (the reciprocal method, solved exactly), then ops.
+-- T_it = 100 + 0.1 T_hr and T_hr = 50 + 0.2 T_it: ops receives 0.8 T_it + 0.9 T_hr = 150.
+INSERT INTO org_unit (code, name) VALUES ('it', 'IT'), ('hr', 'HR'), ('ops', 'Operations');
+SELECT count(pg_temp.use(id, '2026-12-05T10:00:00Z', d, NULL, NULL, m)) AS requests
+FROM (VALUES ('d1', 'it', 100), ('d2', 'hr', 50), ('d3', 'ops', 850)) v(id, d, m);
+UPDATE allocation_rule SET valid_to = '2026-12-01';
+INSERT INTO allocation_rule (name, step, source, method, weights, valid_from) VALUES
+    ('it services', 1, 'it', 'fixed', '{"hr": 20, "ops": 80}', '2026-12-01'),
+    ('hr services', 1, 'hr', 'fixed', '{"it": 10, "ops": 90}', '2026-12-01');
+SELECT run_allocation('2026-12-01') AS dec_run \gset
+SELECT o.code, l.component, l.source, l.amount, l.basis->>'pool' AS pool
+FROM allocation_line l JOIN org_unit o USING (org_unit_id) WHERE run_id = :dec_run ORDER BY o.code, l.component, l.source;
+SELECT o.code, sum(l.amount) AS charged FROM allocation_line l JOIN org_unit o USING (org_unit_id)
+WHERE run_id = :dec_run GROUP BY o.code ORDER BY o.code;
+-- Units that send all of their cost to each other have no solution.
+UPDATE allocation_rule SET weights = '{"hr": 100}' WHERE name = 'it services';
+UPDATE allocation_rule SET weights = '{"it": 100}' WHERE name = 'hr services';
+SELECT run_allocation('2026-12-01');

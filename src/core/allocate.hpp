@@ -1,0 +1,46 @@
+// The SQL allocate() window function and allocate_agg() aggregate on exact decimal text:
+// split a total in proportion to weights, rounded to a minor unit by largest remainder.
+//
+// Rules (the same for both):
+//   - total must be a whole number of minor units (round it first); minor_unit > 0;
+//   - weights are >= 0; a NULL weight takes no part (its row gets NULL, its key nothing);
+//   - when every weight is zero, the total is split evenly;
+//   - a negative total (a credit) is split as the mirror of the positive one;
+//   - equal remainders go to the earlier row (window ORDER BY) or the smaller key (bytes).
+#pragma once
+#include "pure.hpp"
+
+#include "rational.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cb::core {
+
+// One window partition: weights[i] == nullptr is SQL NULL. Returns each row's share as
+// decimal text with the minor unit's digits, or nullopt for NULL weights.
+std::vector<std::optional<std::string>> allocate_shares(std::string_view total, std::string_view minor_unit,
+                                                        const std::vector<const char*>& weights);
+
+// allocate_agg's state: summed weight per key, the total and the minor unit.
+class KeyedAllocation {
+public:
+    // Adds a row; total and minor_unit must be the same on every row.
+    void add(std::string_view key, std::string_view weight, std::string_view total, std::string_view minor_unit);
+    void merge(const KeyedAllocation& other);  // combine function (parallel workers)
+    std::string serialize() const;
+    static KeyedAllocation deserialize(std::string_view bytes);
+    // {"key": amount, ...} as JSON text; nullopt when no row had a total.
+    std::optional<std::string> result_json() const;
+
+private:
+    void set_parameters(const std::string& total, const std::string& minor_unit);
+    std::optional<std::string> total_;
+    std::optional<std::string> minor_;
+    std::map<std::string, Rational> weights_;
+};
+
+}  // namespace cb::core

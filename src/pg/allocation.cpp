@@ -1,0 +1,225 @@
+// Allocation glue: the allocate() window function, the allocate_agg() aggregate and the
+// allocation engine behind run_allocation() (allocation_compute).
+#include "datum.hpp"
+
+#include "core/allocate.hpp"
+#include "core/allocation_engine.hpp"
+#include "core/json_reader.hpp"
+
+#include <cstring>
+#include <new>
+
+using namespace cb::pg;
+
+namespace {
+
+char* copy_cstring(const std::string& s) {
+    char* p = static_cast<char*>(palloc_or_throw(s.size() + 1));
+    std::memcpy(p, s.c_str(), s.size() + 1);
+    return p;
+}
+
+// What allocate() computed for the current window partition (partition-local memory).
+struct AllocatePartition {
+    bool computed;
+    Datum* shares;
+    bool* nulls;
+};
+
+}  // namespace
+
+// allocate(total, weight, minor_unit): on the first row of a partition, read every row's
+// weight, split the total once, and keep the shares; each row then returns its own. The
+// shares live in a context of this call site that is reset at each new partition.
+CB_FUNCTION(cb_allocate) {
+    WindowObject win = PG_WINDOW_OBJECT();
+    AllocatePartition* part =
+        static_cast<AllocatePartition*>(WinGetPartitionLocalMemory(win, sizeof(AllocatePartition)));
+    int64 pos = WinGetCurrentPosition(win);
+    if (!part->computed) {
+        MemoryContext cxt = static_cast<MemoryContext>(fcinfo->flinfo->fn_extra);
+        if (!cxt) {
+            cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "pg_chargeback allocate", ALLOCSET_DEFAULT_SIZES);
+            fcinfo->flinfo->fn_extra = cxt;
+        } else {
+            MemoryContextReset(cxt);
+        }
+        MemoryContext old = MemoryContextSwitchTo(cxt);
+        int64 n = WinGetPartitionRowCount(win);
+        if (n > static_cast<int64>(MaxAllocSize / sizeof(Datum)))
+            ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                            errmsg("allocate() partition of " INT64_FORMAT " rows is too large", n)));
+        const char** weights = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
+        bool isnull, isout, total_null, minor_null;
+        // Copies: an argument Datum points into a slot that the next row fetch overwrites.
+        Datum total = WinGetFuncArgInPartition(win, 0, 0, WINDOW_SEEK_HEAD, false, &total_null, &isout);
+        if (!total_null) total = datumCopy(total, false, -1);
+        Datum minor = WinGetFuncArgInPartition(win, 2, 0, WINDOW_SEEK_HEAD, false, &minor_null, &isout);
+        if (!minor_null) minor = datumCopy(minor, false, -1);
+        for (int64 i = 0; i < n; ++i) {
+            Datum w = WinGetFuncArgInPartition(win, 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+            weights[i] = isnull ? nullptr : numeric_cstring(w);
+            if (i == 0) continue;
+            // The total is the partition's: a row with another one is a mistake, not a split.
+            Datum t = WinGetFuncArgInPartition(win, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+            if (isnull != total_null || (!isnull && !DatumGetBool(DirectFunctionCall2(numeric_eq, t, total))))
+                ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                errmsg("allocate() total differs within a window partition: %s and %s",
+                                       total_null ? "NULL" : numeric_cstring(total),
+                                       isnull ? "NULL" : numeric_cstring(t)),
+                                errhint("the total is the amount to split, the same on every row of the partition")));
+        }
+        part->shares = static_cast<Datum*>(palloc0(sizeof(Datum) * (n + 1)));
+        part->nulls = static_cast<bool*>(palloc(sizeof(bool) * (n + 1)));
+        for (int64 i = 0; i < n; ++i) part->nulls[i] = true;
+        if (!total_null && !minor_null) {
+            const char* total_text = numeric_cstring(total);
+            const char* minor_text = numeric_cstring(minor);
+            char** texts = nullptr;
+            guarded([&] {
+                std::vector<std::optional<std::string>> shares =
+                    cb::core::allocate_shares(total_text, minor_text, std::vector<const char*>(weights, weights + n));
+                texts = static_cast<char**>(palloc_or_throw(sizeof(char*) * (n + 1)));
+                for (int64 i = 0; i < n; ++i) texts[i] = shares[i] ? copy_cstring(*shares[i]) : nullptr;
+                return Datum(0);
+            });
+            for (int64 i = 0; i < n; ++i) {
+                if (!texts[i]) continue;
+                part->shares[i] = DirectFunctionCall3(numeric_in, CStringGetDatum(texts[i]), ObjectIdGetDatum(InvalidOid),
+                                                      Int32GetDatum(-1));
+                part->nulls[i] = false;
+            }
+        }
+        part->computed = true;
+        MemoryContextSwitchTo(old);
+    }
+    if (part->nulls[pos]) PG_RETURN_NULL();
+    PG_RETURN_DATUM(part->shares[pos]);
+}
+
+// allocate_agg: the state is a C++ object placed in the aggregate context; a reset callback
+// on that context runs its destructor, so PostgreSQL freeing the context frees it too.
+namespace {
+
+using cb::core::KeyedAllocation;
+
+void destroy_state(void* arg) { static_cast<KeyedAllocation*>(arg)->~KeyedAllocation(); }
+
+KeyedAllocation* new_state(MemoryContext aggcxt) {
+    void* mem = MemoryContextAlloc(aggcxt, sizeof(KeyedAllocation) + sizeof(MemoryContextCallback));
+    KeyedAllocation* st = nullptr;
+    guarded([&] {
+        st = new (mem) KeyedAllocation();
+        return Datum(0);
+    });
+    MemoryContextCallback* cb = reinterpret_cast<MemoryContextCallback*>(static_cast<char*>(mem) + sizeof(KeyedAllocation));
+    cb->func = destroy_state;
+    cb->arg = st;
+    MemoryContextRegisterResetCallback(aggcxt, cb);
+    return st;
+}
+
+MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* name) {
+    MemoryContext aggcxt;
+    if (!AggCheckCallContext(fcinfo, &aggcxt))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("%s called in non-aggregate context", name)));
+    return aggcxt;
+}
+
+}  // namespace
+
+CB_FUNCTION(cb_allocate_agg_accum) {
+    MemoryContext aggcxt = aggregate_context(fcinfo, "allocate_agg_accum");
+    KeyedAllocation* st = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<KeyedAllocation*>(PG_GETARG_POINTER(0));
+    if (!st) st = new_state(aggcxt);
+    // Rows without a key, weight or total take no part (like NULLs in sum()).
+    if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3)) PG_RETURN_POINTER(st);
+    std::string_view key = text_view(PG_GETARG_TEXT_PP(1));
+    const char* weight = numeric_cstring(PG_GETARG_DATUM(2));
+    const char* total = numeric_cstring(PG_GETARG_DATUM(3));
+    const char* minor = "0.01";
+    if (PG_NARGS() > 4) {
+        if (PG_ARGISNULL(4))
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("allocate_agg minor_unit must not be NULL")));
+        minor = numeric_cstring(PG_GETARG_DATUM(4));
+    }
+    guarded([&] {
+        st->add(key, weight, total, minor);
+        return Datum(0);
+    });
+    PG_RETURN_POINTER(st);
+}
+
+CB_FUNCTION(cb_allocate_agg_combine) {
+    MemoryContext aggcxt = aggregate_context(fcinfo, "allocate_agg_combine");
+    KeyedAllocation* a = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<KeyedAllocation*>(PG_GETARG_POINTER(0));
+    KeyedAllocation* b = PG_ARGISNULL(1) ? nullptr : reinterpret_cast<KeyedAllocation*>(PG_GETARG_POINTER(1));
+    if (!b) {
+        if (!a) PG_RETURN_NULL();
+        PG_RETURN_POINTER(a);
+    }
+    if (!a) a = new_state(aggcxt);
+    guarded([&] {
+        a->merge(*b);
+        return Datum(0);
+    });
+    PG_RETURN_POINTER(a);
+}
+
+CB_FUNCTION(cb_allocate_agg_serialize) {
+    KeyedAllocation* st = reinterpret_cast<KeyedAllocation*>(PG_GETARG_POINTER(0));
+    return guarded([&] {
+        std::string s = st->serialize();
+        bytea* out = static_cast<bytea*>(palloc_or_throw(VARHDRSZ + s.size()));
+        SET_VARSIZE(out, VARHDRSZ + s.size());
+        std::memcpy(VARDATA(out), s.data(), s.size());
+        return PointerGetDatum(out);
+    });
+}
+
+CB_FUNCTION(cb_allocate_agg_deserialize) {
+    MemoryContext aggcxt = aggregate_context(fcinfo, "allocate_agg_deserialize");
+    bytea* in = PG_GETARG_BYTEA_PP(0);
+    KeyedAllocation* st = new_state(aggcxt);
+    std::string_view bytes(VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in));
+    guarded([&] {
+        *st = KeyedAllocation::deserialize(bytes);
+        return Datum(0);
+    });
+    PG_RETURN_POINTER(st);
+}
+
+CB_FUNCTION(cb_allocate_agg_final) {
+    if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+    KeyedAllocation* st = reinterpret_cast<KeyedAllocation*>(PG_GETARG_POINTER(0));
+    return guarded_nullable(fcinfo, [&]() -> std::optional<Datum> {
+        std::optional<std::string> json = st->result_json();
+        if (!json) return std::nullopt;
+        return jsonb_datum(*json);
+    });
+}
+
+// allocation_compute(input jsonb): the lines of a run, from allocation_input()'s document.
+CB_FUNCTION(cb_allocation_compute) {
+    char* input = jsonb_cstring(PG_GETARG_JSONB_P(0));
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    guarded([&] {
+        // The document is flat (depth 4); 16 is generous and still bounded.
+        std::vector<cb::core::AllocationLine> lines = cb::core::compute_allocation(cb::core::read_json(input, 16));
+        for (const cb::core::AllocationLine& l : lines) {
+            Datum values[8] = {Int32GetDatum(l.org_unit_id),
+                               l.project.empty() ? Datum(0) : text_datum(l.project),
+                               l.activity.empty() ? Datum(0) : text_datum(l.activity),
+                               text_datum(l.component),
+                               text_datum(l.source),
+                               numeric_datum(l.amount),
+                               text_datum(l.currency),
+                               jsonb_datum(l.basis)};
+            bool nulls[8] = {false, l.project.empty(), l.activity.empty(), false, false, false, false, false};
+            pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+        }
+        return Datum(0);
+    });
+    return Datum(0);
+}
