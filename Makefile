@@ -16,9 +16,9 @@ SQL_SRCS = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/sql/upgrade/$(EXTENSION)--*--*.sql)
 
-REGRESS = guard token_usage token_rates cost builtin_catalog price_catalog model_resolution import_prices parallel_sum attribution ingest_formats ingest_bulk reprice ingest_hostile budgets allocate allocation jobs
+REGRESS = guard token_usage token_rates cost builtin_catalog price_catalog model_resolution import_prices parallel_sum attribution ingest_formats ingest_bulk reprice ingest_hostile budgets allocate allocation jobs showback
 REGRESS_OPTS = --load-extension=$(EXTENSION)
-ISOLATION = price_cache set_price_race ingest_same_request budget_race close_race
+ISOLATION = price_cache set_price_race ingest_same_request budget_race close_race rollup_race
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/results --load-extension=$(EXTENSION)
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl

@@ -75,6 +75,18 @@ TokenUsage add_usage(const TokenUsage& a, const TokenUsage& b) {
     return r;
 }
 
+TokenUsage subtract_usage(const TokenUsage& a, const TokenUsage& b) {
+    TokenUsage r = a;
+    for (int i = 0; i < kTokenClassCount; ++i) {
+        if (b.count[i] > a.count[i])
+            throw Error(sqlstate::numeric_value_out_of_range, "token_usage out of range",
+                        std::string("token class \"") + token_class_name(static_cast<TokenClass>(i)) + "\" would be negative: " +
+                            std::to_string(a.count[i]) + " - " + std::to_string(b.count[i]));
+        r.count[i] = a.count[i] - b.count[i];
+    }
+    return r;
+}
+
 bool usage_equal(const TokenUsage& a, const TokenUsage& b) {
     return std::memcmp(a.count, b.count, sizeof a.count) == 0;
 }

@@ -30,6 +30,9 @@ std::string format_token_usage(const TokenUsage& u);
 TokenUsage add_usage(const TokenUsage& a, const TokenUsage& b);
 // Adds b into a in place (the aggregate's transition step).
 void add_usage_into(TokenUsage& a, const TokenUsage& b);
+// a - b, class by class (taking back usage counted before: rollups on delete and update);
+// throws Error 22003 naming the class when b holds more of it than a.
+TokenUsage subtract_usage(const TokenUsage& a, const TokenUsage& b);
 bool usage_equal(const TokenUsage& a, const TokenUsage& b);
 // Sum of the token classes (not requests or web_searches); throws 22003 on overflow.
 int64_t total_tokens(const TokenUsage& u);

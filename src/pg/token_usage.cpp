@@ -60,6 +60,12 @@ CB_FUNCTION(cb_token_usage_add) {
     return guarded([&] { return usage_datum(cb::core::add_usage(*a, *b)); });
 }
 
+CB_FUNCTION(cb_token_usage_sub) {
+    const TokenUsage* a = usage_arg(fcinfo, 0);
+    const TokenUsage* b = usage_arg(fcinfo, 1);
+    return guarded([&] { return usage_datum(cb::core::subtract_usage(*a, *b)); });
+}
+
 // sum(token_usage) transition and combine step. As an aggregate the state is ours to
 // modify in place (it lives in the aggregate context), which avoids a palloc per row.
 CB_FUNCTION(cb_token_usage_accum) {

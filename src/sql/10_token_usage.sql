@@ -30,6 +30,10 @@ CREATE FUNCTION chargeback.token_usage_ne(chargeback.token_usage, chargeback.tok
 CREATE FUNCTION chargeback.token_usage_add(chargeback.token_usage, chargeback.token_usage)
     RETURNS chargeback.token_usage
     AS 'MODULE_PATHNAME', 'cb_token_usage_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- a - b class by class; 22003 when b holds more of a class than a (counts never go negative).
+CREATE FUNCTION chargeback.token_usage_sub(chargeback.token_usage, chargeback.token_usage)
+    RETURNS chargeback.token_usage
+    AS 'MODULE_PATHNAME', 'cb_token_usage_sub' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OPERATOR chargeback.= (
     LEFTARG = chargeback.token_usage, RIGHTARG = chargeback.token_usage,
@@ -44,6 +48,10 @@ CREATE OPERATOR chargeback.<> (
 CREATE OPERATOR chargeback.+ (
     LEFTARG = chargeback.token_usage, RIGHTARG = chargeback.token_usage,
     FUNCTION = chargeback.token_usage_add, COMMUTATOR = OPERATOR(chargeback.+)
+);
+CREATE OPERATOR chargeback.- (
+    LEFTARG = chargeback.token_usage, RIGHTARG = chargeback.token_usage,
+    FUNCTION = chargeback.token_usage_sub
 );
 
 -- sum(token_usage): the transition function also serves as the combine function, so the

@@ -10,6 +10,7 @@
 
 using cb::core::add_usage;
 using cb::core::add_usage_into;
+using cb::core::subtract_usage;
 using cb::core::Error;
 using cb::core::format_token_usage;
 using cb::core::kTokenClassCount;
@@ -189,6 +190,20 @@ TEST(TokenUsage, Add) {
     TokenUsage big = parse_token_usage("output=9223372036854775806");
     TokenUsage one = parse_token_usage("output=1");
     EXPECT_EQ(add_usage(big, one).get(TokenClass::output), INT64_MAX);
+}
+
+TEST(TokenUsage, Subtract) {
+    TokenUsage a = parse_token_usage("input=1000 output=46 reasoning=5 requests=1");
+    TokenUsage b = parse_token_usage("input=300 reasoning=5 requests=1");
+    EXPECT_EQ(format_token_usage(subtract_usage(a, b)), "input=700 output=46");
+    EXPECT_EQ(format_token_usage(subtract_usage(a, a)), "");
+    try {
+        subtract_usage(b, a);
+        FAIL() << "no error for a negative count";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.sqlstate(), "22003");
+        EXPECT_NE(e.detail().find("\"input\" would be negative"), std::string::npos) << e.detail();
+    }
 }
 
 TEST(TokenUsage, AddOverflowThrows) {
