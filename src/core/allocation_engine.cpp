@@ -517,7 +517,30 @@ private:
         Rational scaled_total = total * scale;
         BigInt target = scaled_total.sign() >= 0 ? (scaled_total + Rational::parse("0.5")).floor()
                                                  : -((-scaled_total + Rational::parse("0.5")).floor());
-        std::vector<BigInt> units = round_to_total(exact, target);
+        // Two levels: each org unit's total first (by largest remainder, to the run total),
+        // then that unit's lines to its rounded total. Rounding all lines in one go let a unit
+        // whose lines cancel exactly (a source allocated out, every unit but the center in
+        // the central model) keep a stray cent, and could round a unit's total away from
+        // its nearest cent; each line is still the floor or ceiling of its exact amount.
+        std::map<int, std::vector<size_t>> unit_lines;  // org unit -> indices into kept
+        for (size_t i = 0; i < kept.size(); ++i) unit_lines[std::get<0>(kept[i]->first)].push_back(i);
+        std::vector<Rational> unit_exact;
+        unit_exact.reserve(unit_lines.size());
+        for (const auto& [unit, idx] : unit_lines) {
+            Rational s;
+            for (size_t i : idx) s += exact[i];
+            unit_exact.push_back(s);
+        }
+        std::vector<BigInt> unit_units = round_to_total(unit_exact, target);
+        std::vector<BigInt> units(kept.size());
+        size_t u = 0;
+        for (const auto& [unit, idx] : unit_lines) {
+            std::vector<Rational> e;
+            e.reserve(idx.size());
+            for (size_t i : idx) e.push_back(exact[i]);
+            std::vector<BigInt> r = round_to_total(e, unit_units[u++]);
+            for (size_t j = 0; j < idx.size(); ++j) units[idx[j]] = r[j];
+        }
         std::vector<AllocationLine> out;
         out.reserve(kept.size());
         for (size_t i = 0; i < kept.size(); ++i) {
