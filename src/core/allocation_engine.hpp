@@ -1,7 +1,9 @@
 // The allocation engine: a month of usage cost, fixed charges and invoices in, the lines of a
 // chargeback run out. Every amount is an exact rational until the very end, where each
 // currency's lines are rounded once, by largest remainder, to its minor unit so that they sum
-// exactly to the run total (the invoices where recorded, else metered cost plus fixed charges).
+// exactly to the run total (the invoices where recorded, else metered cost plus fixed charges):
+// each org unit's total first, then its lines to that total, so that a unit whose lines cancel
+// exactly (a source allocated out; every unit but the center in the central model) shows 0.
 //
 // Order of work per currency:
 //   1. direct lines: metered cost per owner and project (department, central) or activity
