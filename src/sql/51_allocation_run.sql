@@ -47,12 +47,8 @@ SET search_path = pg_catalog, chargeback
 AS $$
 DECLARE
     p date := allocation_input.period;
-    need_tokens boolean;
     doc jsonb;
 BEGIN
-    SELECT EXISTS (SELECT 1 FROM chargeback.allocation_rule r
-                    WHERE r.method = 'tokens' AND r.valid_from <= p AND (r.valid_to IS NULL OR r.valid_to > p))
-      INTO need_tokens;
     SELECT jsonb_build_object(
         'model', allocation_input.model,
         'units', (SELECT jsonb_agg(jsonb_build_object('id', u.org_unit_id, 'code', u.code, 'parent', u.parent_id,
@@ -62,13 +58,18 @@ BEGIN
                             'unit', c.org_unit_id, 'project', c.project, 'activity', c.activity_type,
                             'provider', c.provider, 'currency', c.currency, 'adjusts', c.adjusts_period,
                             'cost', c.cost, 'requests', c.requests, 'tokens', c.tokens)), '[]')
-                    FROM (SELECT x.org_unit_id, x.project, x.activity_type, x.provider, x.currency,
-                                 x.adjusts_period, sum(x.cost) AS cost, count(*) AS requests,
-                                 sum(CASE WHEN need_tokens THEN chargeback.total_tokens(x.tokens) END) AS tokens
-                            FROM chargeback.usage x
-                           WHERE x.period = p AND x.status = 'priced'
-                           GROUP BY x.org_unit_id, x.project, x.activity_type, x.provider, x.currency,
-                                    x.adjusts_period) c),
+                    -- From the daily rollup (kept in the same transaction as the usage), not
+                    -- from raw usage: a run reads thousands of rows, not millions. A day
+                    -- outside the booking period is late usage of that earlier month.
+                    FROM (SELECT r.org_unit_id, nullif(r.project, '') AS project,
+                                 nullif(r.activity_type, '') AS activity_type, r.provider, r.currency,
+                                 CASE WHEN date_trunc('month', r.day)::date <> r.period
+                                      THEN date_trunc('month', r.day)::date END AS adjusts_period,
+                                 sum(r.cost) AS cost, sum(r.requests - r.unpriced) AS requests,
+                                 sum(r.total_tokens) AS tokens
+                            FROM chargeback.daily_rollup r
+                           WHERE r.period = p AND r.currency <> '' AND r.requests > r.unpriced
+                           GROUP BY 1, 2, 3, 4, 5, 6) c),
         'fixed', (SELECT coalesce(jsonb_agg(jsonb_build_object('provider', f.provider, 'description', f.description,
                                                                'amount', f.amount, 'currency', f.currency)
                                             ORDER BY f.fixed_charge_id), '[]')

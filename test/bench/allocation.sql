@@ -9,9 +9,9 @@ INSERT INTO org_unit (code, name, kind) VALUES ('bench-central', 'Corporate AI',
 INSERT INTO org_unit (code, name) SELECT 'dept-' || d, 'Department ' || d FROM generate_series(1, 50) d;
 INSERT INTO org_unit (code, name) VALUES ('bench-platform', 'Platform'), ('bench-data', 'Data science');
 SELECT ensure_partitions('2027-03-01', '2027-03-01');
-ALTER TABLE usage_2027_03 SET (autovacuum_enabled = off);
--- Straight into the partition: this measures allocation, not ingestion.
-INSERT INTO usage_2027_03 (usage_id, occurred_at, provider, model, principal, org_unit_id, project, activity_type,
+
+-- Plain INSERT (through the usage triggers that keep the rollup): this measures allocation, not ingestion.
+INSERT INTO usage (usage_id, occurred_at, provider, model, principal, org_unit_id, project, activity_type,
                            tokens, list_cost, cost, currency, period, status, source, owner_reason)
 SELECT i, '2027-03-01'::timestamptz + (i % 2678400) * interval '1 second',
        (ARRAY['openai', 'anthropic', 'google'])[1 + i % 3], (ARRAY['gpt-4o', 'claude-sonnet-4', 'gemini-2.5-pro'])[1 + i % 3],
