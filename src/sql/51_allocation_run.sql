@@ -40,6 +40,10 @@ $$;
 COMMENT ON FUNCTION chargeback.book_periods(date[]) IS
     'the open period each usage month is booked into (itself, or the next open month when it is closed); locks them until commit';
 
+-- Serializes runs, closes and reopens of one period until commit.
+CREATE FUNCTION chargeback.lock_allocation(period date) RETURNS void LANGUAGE sql VOLATILE
+AS $$ SELECT pg_advisory_xact_lock(hashtextextended('chargeback.allocation ' || period, 0)) $$;
+
 -- Everything one run needs, as one document for the allocation engine (C++).
 CREATE FUNCTION chargeback.allocation_input(period date, model text) RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -154,7 +158,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'run_allocation needs a period';
     END IF;
     -- One run of a period at a time; the period row (if any) must stay open meanwhile.
-    PERFORM pg_advisory_xact_lock(hashtextextended('chargeback.allocation ' || p, 0));
+    PERFORM chargeback.lock_allocation(p);
     SELECT t.status INTO st FROM chargeback.period t WHERE t.period = p FOR SHARE;
     IF st = 'closed' THEN
         RAISE EXCEPTION USING ERRCODE = 'CB003',
@@ -189,7 +193,7 @@ BEGIN
             MESSAGE = format('close_period needs READ COMMITTED, not %s', current_setting('transaction_isolation')),
             HINT = 'run it in its own READ COMMITTED transaction';
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtextextended('chargeback.allocation ' || p, 0));
+    PERFORM chargeback.lock_allocation(p);
     INSERT INTO chargeback.period AS t (period) VALUES (p) ON CONFLICT DO NOTHING;
     SELECT t.status INTO st FROM chargeback.period t WHERE t.period = p FOR UPDATE;
     IF st = 'closed' THEN
@@ -222,7 +226,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = 'reopening a period needs a reason', HINT = 'it is recorded in chargeback.period_event';
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtextextended('chargeback.allocation ' || p, 0));
+    PERFORM chargeback.lock_allocation(p);
     SELECT t.status INTO st FROM chargeback.period t WHERE t.period = p FOR UPDATE;
     IF st IS DISTINCT FROM 'closed' THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',

@@ -20,14 +20,7 @@
 #include <string>
 #include <vector>
 
-// Readable failure messages for exact amounts.
-namespace cb::core {
-inline void PrintTo(const Rational& r, std::ostream* os) {
-    bool exact = false;
-    std::string s = r.to_exact_decimal(12, &exact);
-    *os << (exact ? s : r.num().to_string() + "/" + r.den().to_string());
-}
-}  // namespace cb::core
+#include "rational_print.hpp"  // readable failure messages for exact amounts
 
 using cb::core::allocate_shares;
 using cb::core::BigInt;
