@@ -98,11 +98,14 @@ void check_weight(const ParsedDecimal& d, std::string_view text) {
 
 }  // namespace
 
-std::vector<std::optional<std::string>> allocate_shares(std::string_view total, std::string_view minor_unit,
-                                                        const std::vector<const char*>& weights) {
+ScaledShares allocate_scaled(std::string_view total, std::string_view minor_unit, const std::vector<const char*>& weights) {
     MinorUnit m = minor_unit_of(minor_unit);
     BigInt units = total_units_of(total, m);
-    std::vector<std::optional<std::string>> out(weights.size());
+    ScaledShares out;
+    out.scale = m.scale;
+    out.value.assign(weights.size(), 0);
+    out.state.assign(weights.size(), 0);
+    out.text.resize(weights.size());
     std::vector<size_t> rows;
     std::vector<ParsedDecimal> parsed;
     int scale = 0;
@@ -117,7 +120,7 @@ std::vector<std::optional<std::string>> allocate_shares(std::string_view total, 
     if (rows.empty()) return out;
 
     // Fast path: every weight an integer at one common scale, within 128 bits.
-    bool fast = units.fits_int128();
+    bool fast = units.fits_int128() && m.mantissa.fits_int128();
     std::vector<int128> ints;
     if (fast) {
         ints.reserve(parsed.size());
@@ -133,10 +136,16 @@ std::vector<std::optional<std::string>> allocate_shares(std::string_view total, 
     }
     if (fast) {
         std::vector<int128> shares = largest_remainder_int(units.to_int128(), ints);
-        std::string text;
+        int128 mantissa = m.mantissa.to_int128();
         for (size_t k = 0; k < rows.size(); ++k) {
-            if (!amount_text_fast(shares[k], m, text)) text = amount_text(BigInt(shares[k]), m);
-            out[rows[k]] = text;
+            int128 v;
+            if (checked_mul(shares[k], mantissa, &v) && v >= INT64_MIN && v <= INT64_MAX) {
+                out.value[rows[k]] = static_cast<int64_t>(v);
+                out.state[rows[k]] = 1;
+            } else {
+                out.text[rows[k]] = amount_text(BigInt(shares[k]), m);
+                out.state[rows[k]] = 2;
+            }
         }
         return out;
     }
@@ -144,7 +153,29 @@ std::vector<std::optional<std::string>> allocate_shares(std::string_view total, 
     exact.reserve(rows.size());
     for (size_t i : rows) exact.push_back(Rational::parse(weights[i]));
     std::vector<BigInt> shares = largest_remainder(units, exact);
-    for (size_t k = 0; k < rows.size(); ++k) out[rows[k]] = amount_text(shares[k], m);
+    for (size_t k = 0; k < rows.size(); ++k) {
+        out.text[rows[k]] = amount_text(shares[k], m);
+        out.state[rows[k]] = 2;
+    }
+    return out;
+}
+
+std::vector<std::optional<std::string>> allocate_shares(std::string_view total, std::string_view minor_unit,
+                                                        const std::vector<const char*>& weights) {
+    ScaledShares s = allocate_scaled(total, minor_unit, weights);
+    MinorUnit m;
+    m.scale = s.scale;
+    std::vector<std::optional<std::string>> out(weights.size());
+    std::string text;
+    for (size_t i = 0; i < weights.size(); ++i) {
+        if (s.state[i] == 1) {
+            m.mantissa = BigInt(1);
+            if (!amount_text_fast(s.value[i], m, text)) text = amount_text(BigInt(s.value[i]), m);
+            out[i] = text;
+        } else if (s.state[i] == 2) {
+            out[i] = s.text[i];
+        }
+    }
     return out;
 }
 

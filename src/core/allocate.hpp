@@ -12,6 +12,7 @@
 
 #include "rational.hpp"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,16 @@ namespace cb::core {
 // decimal text with the minor unit's digits, or nullopt for NULL weights.
 std::vector<std::optional<std::string>> allocate_shares(std::string_view total, std::string_view minor_unit,
                                                         const std::vector<const char*>& weights);
+
+// The same shares for the window function's hot path: share i is value[i] * 10^-scale when
+// state[i] == 1 (it fits 64 bits), text[i] when state[i] == 2, SQL NULL when state[i] == 0.
+struct ScaledShares {
+    int scale = 0;
+    std::vector<int64_t> value;
+    std::vector<unsigned char> state;
+    std::vector<std::string> text;
+};
+ScaledShares allocate_scaled(std::string_view total, std::string_view minor_unit, const std::vector<const char*>& weights);
 
 // allocate_agg's state: summed weight per key, the total and the minor unit.
 class KeyedAllocation {

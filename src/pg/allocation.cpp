@@ -76,18 +76,34 @@ CB_FUNCTION(cb_allocate) {
         if (!total_null && !minor_null) {
             const char* total_text = numeric_cstring(total);
             const char* minor_text = numeric_cstring(minor);
+            int64* scaled = nullptr;
+            unsigned char* states = nullptr;
             char** texts = nullptr;
+            int scale = 0;
             guarded([&] {
-                std::vector<std::optional<std::string>> shares =
-                    cb::core::allocate_shares(total_text, minor_text, std::vector<const char*>(weights, weights + n));
+                cb::core::ScaledShares shares =
+                    cb::core::allocate_scaled(total_text, minor_text, std::vector<const char*>(weights, weights + n));
+                scaled = static_cast<int64*>(palloc_or_throw(sizeof(int64) * (n + 1)));
+                states = static_cast<unsigned char*>(palloc_or_throw(n + 1));
                 texts = static_cast<char**>(palloc_or_throw(sizeof(char*) * (n + 1)));
-                for (int64 i = 0; i < n; ++i) texts[i] = shares[i] ? copy_cstring(*shares[i]) : nullptr;
+                for (int64 i = 0; i < n; ++i) {
+                    scaled[i] = shares.value[i];
+                    states[i] = shares.state[i];
+                    texts[i] = shares.state[i] == 2 ? copy_cstring(shares.text[i]) : nullptr;
+                }
+                scale = shares.scale;
                 return Datum(0);
             });
+            // Shares that fit 64 bits become numerics directly (no text parsing per row).
             for (int64 i = 0; i < n; ++i) {
-                if (!texts[i]) continue;
-                part->shares[i] = DirectFunctionCall3(numeric_in, CStringGetDatum(texts[i]), ObjectIdGetDatum(InvalidOid),
-                                                      Int32GetDatum(-1));
+                if (states[i] == 1) {
+                    part->shares[i] = NumericGetDatum(int64_div_fast_to_numeric(scaled[i], scale));
+                } else if (states[i] == 2) {
+                    part->shares[i] = DirectFunctionCall3(numeric_in, CStringGetDatum(texts[i]),
+                                                          ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+                } else {
+                    continue;
+                }
                 part->nulls[i] = false;
             }
         }
