@@ -92,6 +92,8 @@ SELECT status, final_run_id = :final_run AS is_final FROM period WHERE period = 
 SELECT count(*) AS drafts_left FROM allocation_run WHERE period = '2027-10-01' AND status = 'draft';
 UPDATE allocation_line SET amount = amount + 1 WHERE run_id = :final_run;
 DELETE FROM allocation_line WHERE run_id = :final_run;
+INSERT INTO allocation_line (run_id, period, org_unit_id, component, source, amount, currency, basis)
+SELECT run_id, period, org_unit_id, 'direct', 'forged', 1.00, currency, '{}' FROM allocation_line WHERE run_id = :final_run LIMIT 1;
 DELETE FROM allocation_run WHERE run_id = :final_run;
 TRUNCATE allocation_line;
 SELECT run_allocation('2027-10-01');

@@ -4,6 +4,8 @@
 #include "error.hpp"
 #include "largest_remainder.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 namespace cb::core {
@@ -36,7 +38,7 @@ MinorUnit minor_unit_of(std::string_view text) {
     if (d.negative || d.mantissa == 0)
         invalid("allocate minor_unit " + std::string(text) + " is not positive", "use the currency's minor unit, such as 0.01");
     MinorUnit m;
-    m.value = Rational::parse(text);
+    m.value = Rational::from_decimal(d);
     m.mantissa = BigInt(d.mantissa);
     m.scale = d.scale;
     if (m.scale < 0) {  // 100 is mantissa 1, scale -2
@@ -65,29 +67,6 @@ std::string amount_text(const BigInt& units, const MinorUnit& m) {
         digits.insert(digits.size() - static_cast<size_t>(m.scale), 1, '.');
     }
     return negative ? "-" + digits : digits;
-}
-
-// Fast path: int128 units * small mantissa, formatted without BigInt.
-bool amount_text_fast(int128 units, const MinorUnit& m, std::string& out) {
-    if (!m.mantissa.fits_int128()) return false;
-    int128 v;
-    if (!checked_mul(units, m.mantissa.to_int128(), &v)) return false;
-    bool negative = v < 0;
-    if (negative) v = -v;
-    char buf[64];
-    int n = 0;
-    do {
-        buf[n++] = static_cast<char>('0' + static_cast<int>(v % 10));
-        v /= 10;
-    } while (v != 0);
-    while (n <= m.scale) buf[n++] = '0';
-    out.clear();
-    if (negative) out.push_back('-');
-    for (int i = n - 1; i >= 0; --i) {
-        out.push_back(buf[i]);
-        if (i == m.scale && m.scale > 0) out.push_back('.');
-    }
-    return true;
 }
 
 void check_weight(const ParsedDecimal& d, std::string_view text) {
@@ -151,7 +130,7 @@ ScaledShares allocate_scaled(std::string_view total, std::string_view minor_unit
     }
     std::vector<Rational> exact;
     exact.reserve(rows.size());
-    for (size_t i : rows) exact.push_back(Rational::parse(weights[i]));
+    for (const ParsedDecimal& d : parsed) exact.push_back(Rational::from_decimal(d));
     std::vector<BigInt> shares = largest_remainder(units, exact);
     for (size_t k = 0; k < rows.size(); ++k) {
         out.text[rows[k]] = amount_text(shares[k], m);
@@ -163,18 +142,13 @@ ScaledShares allocate_scaled(std::string_view total, std::string_view minor_unit
 std::vector<std::optional<std::string>> allocate_shares(std::string_view total, std::string_view minor_unit,
                                                         const std::vector<const char*>& weights) {
     ScaledShares s = allocate_scaled(total, minor_unit, weights);
-    MinorUnit m;
-    m.scale = s.scale;
+    MinorUnit unit;  // shares in state 1 are counts of 10^-scale
+    unit.mantissa = BigInt(1);
+    unit.scale = s.scale;
     std::vector<std::optional<std::string>> out(weights.size());
-    std::string text;
     for (size_t i = 0; i < weights.size(); ++i) {
-        if (s.state[i] == 1) {
-            m.mantissa = BigInt(1);
-            if (!amount_text_fast(s.value[i], m, text)) text = amount_text(BigInt(s.value[i]), m);
-            out[i] = text;
-        } else if (s.state[i] == 2) {
-            out[i] = s.text[i];
-        }
+        if (s.state[i] == 1) out[i] = amount_text(BigInt(s.value[i]), unit);
+        else if (s.state[i] == 2) out[i] = s.text[i];
     }
     return out;
 }
@@ -198,7 +172,7 @@ void KeyedAllocation::add(std::string_view key, std::string_view weight, std::st
     set_parameters(std::string(total), std::string(minor_unit));
     ParsedDecimal d = parse_or_throw(weight, "weight");
     check_weight(d, weight);
-    weights_[std::string(key)] += Rational::parse(weight);
+    weights_[std::string(key)] += Rational::from_decimal(d);
 }
 
 void KeyedAllocation::merge(const KeyedAllocation& other) {
@@ -268,27 +242,14 @@ std::optional<std::string> KeyedAllocation::result_json() const {
     if (w.empty() && units.is_zero()) return std::string("{}");
     if (w.empty()) invalid("allocate_agg has a total of " + *total_ + " but no row with a weight to allocate it to");
     std::vector<BigInt> shares = largest_remainder(units, w);
-    // JSON text by hand: keys need escaping, amounts are plain decimals.
+    // JSON text by hand: amounts are exact decimals, which a JSON library would hold as
+    // binary floating point; keys are quoted and escaped by nlohmann::json.
     std::string out = "{";
     size_t k = 0;
     for (const auto& entry : weights_) {
         if (k) out += ", ";
-        out += '"';
-        for (char c : entry.first) {
-            unsigned char u = static_cast<unsigned char>(c);
-            if (c == '"' || c == '\\') {
-                out += '\\';
-                out += c;
-            } else if (u < 0x20) {
-                static const char* hex = "0123456789abcdef";
-                out += "\\u00";
-                out += hex[u >> 4];
-                out += hex[u & 15];
-            } else {
-                out += c;
-            }
-        }
-        out += "\": ";
+        out += nlohmann::json(entry.first).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        out += ": ";
         out += amount_text(shares[k], m);
         ++k;
     }

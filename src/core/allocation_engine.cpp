@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -130,6 +131,7 @@ using LineKey = std::tuple<int, std::string, std::string, std::string, std::stri
 struct LineValue {
     Rational amount;
     json basis;
+    std::optional<Rational> requests;  // metered lines: requests behind them (added on merge)
 };
 
 // Weights of one rule's targets, with the method that produced them.
@@ -157,9 +159,9 @@ public:
         std::string activity = model_ == "activity" ? text_of(c, "activity") : std::string();
         bool late = !adjusts.empty();
         std::string source = late ? "late:" + provider + ":" + adjusts.substr(0, 7) : "usage:" + provider;
-        json basis = {{"method", "metered"}, {"provider", provider}, {"requests", requests.to_decimal(0)}};
+        json basis = {{"method", "metered"}, {"provider", provider}};
         if (late) basis["adjusts_period"] = adjusts;
-        add(unit, project, activity, late ? "adjustment" : "direct", source, cost, basis);
+        add(unit, project, activity, late ? "adjustment" : "direct", source, cost, basis, requests);
         direct_[unit] += cost;
         by_activity_[unit][text_of(c, "activity")] += cost;
         provider_cost_[provider][unit] += cost;
@@ -204,25 +206,20 @@ private:
         Rational amount;
     };
 
-    LineValue& add(int unit, const std::string& project, const std::string& activity, const std::string& component,
-                   const std::string& source, const Rational& amount, const json& basis) {
+    // Lines with the same key merge: amounts (and the requests of metered lines) add up; the
+    // first line's basis stays.
+    void add(int unit, const std::string& project, const std::string& activity, const std::string& component,
+             const std::string& source, const Rational& amount, const json& basis,
+             const std::optional<Rational>& requests = std::nullopt) {
         LineKey key{unit, component, source, project, activity};
         auto it = lines_.find(key);
         if (it == lines_.end()) {
-            it = lines_.emplace(key, LineValue{amount, basis}).first;
+            lines_.emplace(key, LineValue{amount, basis, requests});
         } else {
             it->second.amount += amount;
-            merge_counts(it->second.basis, basis);
+            if (requests && it->second.requests) *it->second.requests += *requests;
         }
         balance_[unit] += amount;
-        return it->second;
-    }
-
-    static void merge_counts(json& into, const json& from) {
-        auto it = from.find("requests");
-        auto jt = into.find("requests");
-        if (it != from.end() && jt != into.end() && it->is_string() && jt->is_string())
-            *jt = (Rational::parse(jt->get<std::string>()) + Rational::parse(it->get<std::string>())).to_decimal(0);
     }
 
     // Adds `amount` to a target; the activity model spreads it over the target's activity mix
@@ -515,8 +512,8 @@ private:
             exact.push_back(entry.second.amount * scale);
         }
         Rational scaled_total = total * scale;
-        BigInt target = scaled_total.sign() >= 0 ? (scaled_total + Rational::parse("0.5")).floor()
-                                                 : -((-scaled_total + Rational::parse("0.5")).floor());
+        // The total rounds half away from zero, once.
+        BigInt target = BigInt::from_decimal_digits(scaled_total.to_decimal(0));
         // Two levels of largest remainder: first each owner's total (so every owner's bill is
         // within one minor unit of its exact amount, and an owner that nets to zero gets
         // exactly zero), then each owner's lines to its rounded total.
@@ -544,6 +541,7 @@ private:
             const LineKey& key = kept[i]->first;
             json basis = kept[i]->second.basis;
             basis["exact"] = decimal_text(kept[i]->second.amount);
+            if (kept[i]->second.requests) basis["requests"] = kept[i]->second.requests->to_decimal(0);
             if (model_ == "activity" && !std::get<4>(key).empty()) {
                 auto it = outcomes_.find({std::get<0>(key), std::get<4>(key)});
                 if (it != outcomes_.end()) basis["outcome_units"] = it->second;

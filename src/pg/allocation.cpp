@@ -13,12 +13,6 @@ using namespace cb::pg;
 
 namespace {
 
-char* copy_cstring(const std::string& s) {
-    char* p = static_cast<char*>(palloc_or_throw(s.size() + 1));
-    std::memcpy(p, s.c_str(), s.size() + 1);
-    return p;
-}
-
 // What allocate() computed for the current window partition (partition-local memory).
 struct AllocatePartition {
     bool computed;
@@ -89,7 +83,7 @@ CB_FUNCTION(cb_allocate) {
                 for (int64 i = 0; i < n; ++i) {
                     scaled[i] = shares.value[i];
                     states[i] = shares.state[i];
-                    texts[i] = shares.state[i] == 2 ? copy_cstring(shares.text[i]) : nullptr;
+                    texts[i] = shares.state[i] == 2 ? pstrdup_or_throw(shares.text[i]) : nullptr;
                 }
                 scale = shares.scale;
                 return Datum(0);

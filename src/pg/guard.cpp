@@ -1,6 +1,5 @@
 #include "guard.hpp"
 
-
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -87,6 +86,12 @@ void* palloc_or_throw(Size size) {
     if (!AllocSizeIsValid(size)) throw std::bad_alloc();
     void* p = palloc_extended(size, MCXT_ALLOC_NO_OOM);
     if (!p) throw std::bad_alloc();
+    return p;
+}
+
+char* pstrdup_or_throw(const std::string& s) {
+    char* p = static_cast<char*>(palloc_or_throw(s.size() + 1));
+    std::memcpy(p, s.c_str(), s.size() + 1);
     return p;
 }
 

@@ -91,5 +91,7 @@ void pg_call(F&& f) {
 
 // palloc that throws std::bad_alloc instead of raising a PostgreSQL error, for use in C++.
 void* palloc_or_throw(Size size);
+// A palloc'd NUL-terminated copy of s (palloc_or_throw), for text that must outlive guarded().
+char* pstrdup_or_throw(const std::string& s);
 
 }  // namespace cb::pg

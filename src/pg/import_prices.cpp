@@ -5,19 +5,8 @@
 
 #include "core/litellm_catalog.hpp"
 
-#include <cstring>
 
 using namespace cb::pg;
-
-namespace {
-
-char* pstrdup_or_throw(const std::string& s) {
-    char* p = static_cast<char*>(palloc_or_throw(s.size() + 1));
-    std::memcpy(p, s.c_str(), s.size() + 1);
-    return p;
-}
-
-}  // namespace
 
 CB_FUNCTION(cb_parse_price_catalog) {
     char* json = jsonb_cstring(PG_GETARG_JSONB_P(0));

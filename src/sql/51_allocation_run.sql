@@ -137,9 +137,11 @@ BEGIN
     UPDATE chargeback.allocation_run r
        SET metered = coalesce((SELECT sum((c->>'cost')::numeric) FROM jsonb_array_elements(doc->'costs') c), 0),
            fixed = coalesce((SELECT sum((f->>'amount')::numeric) FROM jsonb_array_elements(doc->'fixed') f), 0),
-           total = coalesce((SELECT sum(l.amount) FROM chargeback.allocation_line l WHERE l.run_id = run), 0),
-           lines = (SELECT count(*) FROM chargeback.allocation_line l WHERE l.run_id = run),
+           total = written.total,
+           lines = written.lines,
            status = CASE WHEN final THEN 'final' ELSE 'draft' END
+      FROM (SELECT coalesce(sum(l.amount), 0) AS total, count(*) AS lines
+              FROM chargeback.allocation_line l WHERE l.run_id = run) written
      WHERE r.run_id = run;
     RETURN run;
 END
@@ -240,7 +242,9 @@ $$;
 COMMENT ON FUNCTION chargeback.reopen_period(date, text) IS
     'reopens a closed month (recorded with the reason); its final run stays as history';
 
--- Final runs are frozen: their lines cannot be changed, added or removed (SQLSTATE CB003).
+-- Final runs are frozen: their runs and lines cannot be changed, added or removed (SQLSTATE
+-- CB003). Lines are checked once per statement, through its transition tables: a run writes
+-- and a rerun deletes thousands of lines, which a per-row lookup would slow down.
 CREATE FUNCTION chargeback.allocation_frozen() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, chargeback
@@ -264,17 +268,32 @@ BEGIN
         END IF;
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
-    run := CASE WHEN TG_OP = 'INSERT' THEN NEW.run_id ELSE OLD.run_id END;
-    IF EXISTS (SELECT 1 FROM chargeback.allocation_run r WHERE r.run_id = run AND r.status = 'final') THEN
+    -- allocation_line, once per statement.
+    IF TG_OP = 'INSERT' THEN
+        SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r
+         WHERE r.status = 'final' AND r.run_id IN (SELECT l.run_id FROM new_lines l);
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r
+         WHERE r.status = 'final'
+           AND r.run_id IN (SELECT l.run_id FROM old_lines l UNION SELECT l.run_id FROM new_lines l);
+    ELSE
+        SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r
+         WHERE r.status = 'final' AND r.run_id IN (SELECT l.run_id FROM old_lines l);
+    END IF;
+    IF run IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'CB003',
             MESSAGE = format('allocation run %s is final: its lines cannot be changed', run),
             HINT = 'closed periods are frozen; reopen_period() and a new close write a new final run';
     END IF;
-    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    RETURN NULL;
 END
 $$;
-CREATE TRIGGER allocation_line_frozen BEFORE INSERT OR UPDATE OR DELETE ON chargeback.allocation_line
-    FOR EACH ROW EXECUTE FUNCTION chargeback.allocation_frozen();
+CREATE TRIGGER allocation_line_frozen_insert AFTER INSERT ON chargeback.allocation_line
+    REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION chargeback.allocation_frozen();
+CREATE TRIGGER allocation_line_frozen_update AFTER UPDATE ON chargeback.allocation_line
+    REFERENCING OLD TABLE AS old_lines NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION chargeback.allocation_frozen();
+CREATE TRIGGER allocation_line_frozen_delete AFTER DELETE ON chargeback.allocation_line
+    REFERENCING OLD TABLE AS old_lines FOR EACH STATEMENT EXECUTE FUNCTION chargeback.allocation_frozen();
 CREATE TRIGGER allocation_line_no_truncate BEFORE TRUNCATE ON chargeback.allocation_line
     FOR EACH STATEMENT EXECUTE FUNCTION chargeback.allocation_frozen();
 CREATE TRIGGER allocation_run_frozen BEFORE UPDATE OR DELETE ON chargeback.allocation_run

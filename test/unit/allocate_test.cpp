@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "errors.hpp"
 #include "rational_print.hpp"  // readable failure messages for exact amounts
 
 using cb::core::allocate_shares;
@@ -27,6 +28,8 @@ using cb::core::BigInt;
 using cb::core::Error;
 using cb::core::KeyedAllocation;
 using cb::core::Rational;
+
+using cb_test::sqlstate_of;
 
 namespace {
 
@@ -44,15 +47,6 @@ std::string join(const Shares& v) {
     std::string s;
     for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + (v[i] ? *v[i] : std::string("NULL"));
     return s;
-}
-
-std::string state_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.sqlstate();
-    }
-    return "no error";
 }
 
 Rational abs(const Rational& r) { return r.sign() < 0 ? -r : r; }
@@ -147,23 +141,23 @@ TEST(AllocateShares, ZeroTotalAndTinyShares) {
 
 TEST(AllocateShares, Errors) {
     // The total is not a whole number of minor units.
-    EXPECT_EQ(state_of([] { shares("10.005", "0.01", {"1"}); }), "22023");
-    EXPECT_EQ(state_of([] { shares("1.02", "0.05", {"1"}); }), "22023");
-    EXPECT_EQ(state_of([] { shares("150", "100", {"1"}); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { shares("10.005", "0.01", {"1"}); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { shares("1.02", "0.05", {"1"}); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { shares("150", "100", {"1"}); }), "22023");
     // The minor unit is zero or negative.
-    EXPECT_EQ(state_of([] { shares("10", "0", {"1"}); }), "22023");
-    EXPECT_EQ(state_of([] { shares("10", "0.00", {"1"}); }), "22023");
-    EXPECT_EQ(state_of([] { shares("10", "-0.01", {"1"}); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { shares("10", "0", {"1"}); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { shares("10", "0.00", {"1"}); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { shares("10", "-0.01", {"1"}); }), "22023");
     // A negative weight (even beside NULLs and zeros).
-    EXPECT_EQ(state_of([] { shares("10", "0.01", {"1", "-1"}); }), "22023");
-    EXPECT_EQ(state_of([] { shares("10", "0.01", {std::nullopt, "0", "-0.000001"}); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { shares("10", "0.01", {"1", "-1"}); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { shares("10", "0.01", {std::nullopt, "0", "-0.000001"}); }), "22023");
     // Bad text anywhere.
-    EXPECT_EQ(state_of([] { shares("ten", "0.01", {"1"}); }), "22P02");
-    EXPECT_EQ(state_of([] { shares("10", "cent", {"1"}); }), "22P02");
-    EXPECT_EQ(state_of([] { shares("10", "0.01", {"1", "1x"}); }), "22P02");
-    EXPECT_EQ(state_of([] { shares("10", "0.01", {""}); }), "22P02");
+    EXPECT_EQ(sqlstate_of([] { shares("ten", "0.01", {"1"}); }), "22P02");
+    EXPECT_EQ(sqlstate_of([] { shares("10", "cent", {"1"}); }), "22P02");
+    EXPECT_EQ(sqlstate_of([] { shares("10", "0.01", {"1", "1x"}); }), "22P02");
+    EXPECT_EQ(sqlstate_of([] { shares("10", "0.01", {""}); }), "22P02");
     // More than 38 significant digits.
-    EXPECT_EQ(state_of([] { shares("10", "0.01", {"123456789012345678901234567890123456789"}); }), "22003");
+    EXPECT_EQ(sqlstate_of([] { shares("10", "0.01", {"123456789012345678901234567890123456789"}); }), "22003");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -286,24 +280,24 @@ TEST(KeyedAllocation, EqualTotalsWrittenDifferentlyAreTheSame) {
 }
 
 TEST(KeyedAllocation, Errors) {
-    EXPECT_EQ(state_of([] { build({{"a", "1"}}, "10.001").result_json(); }), "22023");
-    EXPECT_EQ(state_of([] { build({{"a", "1"}}, "10", "0"); }), "22023");
-    EXPECT_EQ(state_of([] { build({{"a", "1"}, {"b", "-1"}}, "10"); }), "22023");
-    EXPECT_EQ(state_of([] { build({{"a", "x"}}, "10"); }), "22P02");
+    EXPECT_EQ(sqlstate_of([] { build({{"a", "1"}}, "10.001").result_json(); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { build({{"a", "1"}}, "10", "0"); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { build({{"a", "1"}, {"b", "-1"}}, "10"); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { build({{"a", "x"}}, "10"); }), "22P02");
     // Differing totals or minor units between rows, and between merged states.
-    EXPECT_EQ(state_of([] {
+    EXPECT_EQ(sqlstate_of([] {
                   KeyedAllocation a;
                   a.add("a", "1", "10", "0.01");
                   a.add("b", "1", "11", "0.01");
               }),
               "22023");
-    EXPECT_EQ(state_of([] {
+    EXPECT_EQ(sqlstate_of([] {
                   KeyedAllocation a;
                   a.add("a", "1", "10", "0.01");
                   a.add("b", "1", "10", "1");
               }),
               "22023");
-    EXPECT_EQ(state_of([] {
+    EXPECT_EQ(sqlstate_of([] {
                   KeyedAllocation a = build({{"a", "1"}}, "10"), b = build({{"b", "1"}}, "20");
                   a.merge(b);
               }),

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "errors.hpp"
 #include "rational_print.hpp"  // readable failure messages for exact amounts
 
 using cb::core::AllocationLine;
@@ -32,21 +33,14 @@ using cb::core::Rational;
 using cb::core::read_json;
 using json = nlohmann::json;
 
+using cb_test::sqlstate_of;
+
 namespace {
 
 std::vector<AllocationLine> run(const std::string& text) { return compute_allocation(read_json(text)); }
 
 Rational R(const std::string& s) { return Rational::parse(s); }
 Rational R(int64_t v) { return Rational(v); }
-
-std::string state_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.sqlstate();
-    }
-    return "no error";
-}
 
 Rational sum(const std::vector<AllocationLine>& lines, const std::string& currency = "USD") {
     Rational s;
@@ -288,7 +282,7 @@ TEST(AllocationEngine, CentralModelMovesEverythingToTheCenter) {
     // No central unit.
     std::string units = kExampleUnits;
     units.replace(units.find("\"central\""), 9, "\"department\"");
-    EXPECT_EQ(state_of([&] { run(example("central", units)); }), "22023");
+    EXPECT_EQ(sqlstate_of([&] { run(example("central", units)); }), "22023");
     // The department model does not need one.
     EXPECT_EQ(sum(run(example("department", units))), R("76.00"));
 }
@@ -392,7 +386,7 @@ TEST(AllocationEngine, ReciprocalMethodIsTheExactTextbookSolution) {
 }
 
 TEST(AllocationEngine, ReciprocalSingularPairIsAnError) {
-    EXPECT_EQ(state_of([] { run(reciprocal_doc(R"({"HR": 100})", R"({"IT": 100})")); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { run(reciprocal_doc(R"({"HR": 100})", R"({"IT": 100})")); }), "22023");
 }
 
 // (f) ---------------------------------------------------------------------------------------
@@ -571,12 +565,12 @@ TEST(AllocationEngine, Errors) {
     auto with = [](const std::function<void(json&)>& edit) {
         json d = read_json(example("department"));
         edit(d);
-        return state_of([&] { compute_allocation(d); });
+        return sqlstate_of([&] { compute_allocation(d); });
     };
     EXPECT_EQ(with([](json&) {}), "no error");
     EXPECT_EQ(with([](json& d) { d["model"] = "tribal"; }), "22023");
     EXPECT_EQ(with([](json& d) { d.erase("model"); }), "22023");
-    EXPECT_EQ(state_of([] { compute_allocation(json::array()); }), "22023");
+    EXPECT_EQ(sqlstate_of([] { compute_allocation(json::array()); }), "22023");
     EXPECT_EQ(with([](json& d) { d["rules"][0]["source"] = "nobody"; }), "22023");
     EXPECT_EQ(with([](json& d) { d["rules"][1]["targets"][1] = "nobody"; }), "22023");
     EXPECT_EQ(with([](json& d) { d["rules"][0]["method"] = "astrology"; }), "22023");

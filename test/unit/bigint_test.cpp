@@ -2,6 +2,7 @@
 #include "core/bigint.hpp"
 
 #include "core/error.hpp"
+#include "errors.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,8 @@ using cb::core::BigInt;
 using cb::core::Error;
 using cb::core::format_scaled;
 using cb::core::int128;
+
+using cb_test::sqlstate_of;
 
 namespace {
 
@@ -63,15 +66,6 @@ void floor_ref(int128 a, int128 b, int128* q, int128* r) {
         *q -= 1;
         *r += b;
     }
-}
-
-std::string sqlstate_of(void (*f)()) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.sqlstate();
-    }
-    return "no error";
 }
 
 }  // namespace

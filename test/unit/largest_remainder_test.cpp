@@ -2,6 +2,7 @@
 #include "core/largest_remainder.hpp"
 
 #include "core/error.hpp"
+#include "errors.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,8 @@ using cb::core::largest_remainder_int;
 using cb::core::Rational;
 using cb::core::round_to_total;
 
+using cb_test::failure_of;
+
 namespace {
 
 std::string join(const std::vector<BigInt>& v) {
@@ -36,16 +39,6 @@ std::string join(const std::vector<int128>& v) {
 std::vector<BigInt> split(int64_t total, const std::vector<int64_t>& weights) {
     std::vector<Rational> w(weights.begin(), weights.end());
     return largest_remainder(BigInt(total), w);
-}
-
-// "<sqlstate>: <message>" of what f throws, or "no error".
-std::string failure(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return std::string(e.sqlstate()) + ": " + e.what();
-    }
-    return "no error";
 }
 
 // A random weight: zero sometimes, otherwise a small positive fraction or decimal.
@@ -140,25 +133,25 @@ TEST(LargestRemainder, AllZeroWeightsSplitEvenly) {
 TEST(LargestRemainder, EmptyWeights) {
     EXPECT_TRUE(largest_remainder(BigInt(0), {}).empty());
     EXPECT_TRUE(largest_remainder_int(0, {}).empty());
-    std::string f = failure([] { largest_remainder(BigInt(5), {}); });
+    std::string f = failure_of([] { largest_remainder(BigInt(5), {}); });
     EXPECT_EQ(f.substr(0, 5), "22023") << f;
     EXPECT_NE(f.find("nothing to allocate to"), std::string::npos) << f;
-    f = failure([] { largest_remainder_int(-5, {}); });
+    f = failure_of([] { largest_remainder_int(-5, {}); });
     EXPECT_EQ(f.substr(0, 5), "22023") << f;
 }
 
 TEST(LargestRemainder, NegativeWeightIsRejected) {
-    std::string f = failure([] {
+    std::string f = failure_of([] {
         largest_remainder(BigInt(10), {Rational(1), Rational::parse("-2.5"), Rational(3)});
     });
     EXPECT_EQ(f.substr(0, 5), "22023") << f;
     EXPECT_NE(f.find("-2.5"), std::string::npos) << f;
     EXPECT_NE(f.find("index 1"), std::string::npos) << f;
-    f = failure([] { largest_remainder_int(10, {1, 2, -3}); });
+    f = failure_of([] { largest_remainder_int(10, {1, 2, -3}); });
     EXPECT_EQ(f.substr(0, 5), "22023") << f;
     EXPECT_NE(f.find("-3"), std::string::npos) << f;
     EXPECT_NE(f.find("index 2"), std::string::npos) << f;
-    f = failure([] { largest_remainder(BigInt(0), {Rational(BigInt(-1), BigInt(3))}); });
+    f = failure_of([] { largest_remainder(BigInt(0), {Rational(BigInt(-1), BigInt(3))}); });
     EXPECT_NE(f.find("-1/3"), std::string::npos) << f;
 }
 
@@ -272,14 +265,14 @@ TEST(RoundToTotal, Examples) {
 TEST(RoundToTotal, ImpossibleTargetsAreRejected) {
     Rational half = Rational::parse("0.5");
     for (int target : {-1, 3}) {
-        std::string f = failure([&] { round_to_total({half, half}, BigInt(target)); });
+        std::string f = failure_of([&] { round_to_total({half, half}, BigInt(target)); });
         EXPECT_EQ(f.substr(0, 5), "22003") << f;
         EXPECT_NE(f.find(std::to_string(target)), std::string::npos) << f;
     }
     // Whole amounts cannot absorb a unit without leaving floor-or-ceil.
-    std::string f = failure([] { round_to_total({Rational(1), Rational(2)}, BigInt(4)); });
+    std::string f = failure_of([] { round_to_total({Rational(1), Rational(2)}, BigInt(4)); });
     EXPECT_EQ(f.substr(0, 5), "22003") << f;
-    f = failure([] { round_to_total({}, BigInt(1)); });
+    f = failure_of([] { round_to_total({}, BigInt(1)); });
     EXPECT_EQ(f.substr(0, 5), "22003") << f;
 }
 
