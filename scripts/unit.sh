@@ -31,20 +31,18 @@ trap cleanup EXIT
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
-# --- unit tests ---------------------------------------------------------------------------
-log "unit tests: configure + build (build/unit, Release)"
-cmake -S . -B build/unit -DCMAKE_BUILD_TYPE=Release -DCB_UNIT_TESTS=ON -DCB_SANITIZE=OFF -DCB_FUZZ=OFF
-cmake --build build/unit -j "$JOBS"
-log "unit tests: ctest"
-ctest --test-dir build/unit --output-on-failure
-
-# --- optional sanitizer pass --------------------------------------------------------------
+# --- unit tests (and the optional sanitizer pass) ----------------------------------------
+# build_and_test <dir> <build type> <sanitize ON|OFF> <label>
+build_and_test() {
+    log "$4: configure + build ($1, $2)"
+    cmake -S . -B "$1" -DCMAKE_BUILD_TYPE="$2" -DCB_UNIT_TESTS=ON -DCB_SANITIZE="$3" -DCB_FUZZ=OFF
+    cmake --build "$1" -j "$JOBS"
+    log "$4: ctest"
+    ctest --test-dir "$1" --output-on-failure
+}
+build_and_test build/unit Release OFF "unit tests"
 if [[ "$SANITIZE" == "1" ]]; then
-    log "unit tests under ASan+UBSan: configure + build (build/asan)"
-    cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_UNIT_TESTS=ON -DCB_SANITIZE=ON -DCB_FUZZ=OFF
-    cmake --build build/asan -j "$JOBS"
-    log "unit tests under ASan+UBSan: ctest"
-    ctest --test-dir build/asan --output-on-failure
+    build_and_test build/asan RelWithDebInfo ON "unit tests under ASan+UBSan"
 fi
 
 # --- fuzzing ------------------------------------------------------------------------------
