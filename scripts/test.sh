@@ -12,6 +12,9 @@ export PATH=/usr/lib/postgresql/15/bin:$PATH
 
 bash scripts/deps.sh
 
+echo "== released SQL layers are unchanged (src/sql/released.sha256)"
+(cd src/sql && sha256sum --quiet -c released.sha256)
+
 echo "== build and install the extension"
 make -s -j2 >/dev/null
 make -s install >/dev/null

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs some of the database tests the way scripts/test.sh runs all of them: builds and
+# installs the extension, copies the tree for the postgres user and runs `make installcheck`
+# on a throwaway cluster. Arguments are make variables, for example
+#   bash scripts/regress.sh REGRESS=showback ISOLATION= PROVE_TESTS=
+#   bash scripts/regress.sh REGRESS= ISOLATION=close_race PROVE_TESTS=
+#   bash scripts/regress.sh REGRESS= ISOLATION= PROVE_TESTS=test/t/002_pg_cron.pl
+# With no arguments it runs them all. The copy stays in $REGRESS_DIR (default
+# /tmp/pg_chargeback_regress) to read regression.diffs and results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/lib/postgresql/15/bin:$PATH
+make -s -j2 >/dev/null
+make -s install >/dev/null
+work=${REGRESS_DIR:-/tmp/pg_chargeback_regress}
+rm -rf "$work" && mkdir -p "$work"
+rsync -a --exclude build --exclude .git ./ "$work"/src_copy/
+chown -R postgres "$work"
+runuser -u postgres -- make -C "$work/src_copy" installcheck "$@" \
+    EXTRA_REGRESS_OPTS="--temp-instance=$work/tmp_instance --temp-config=$work/src_copy/test/pg_regress.conf"
