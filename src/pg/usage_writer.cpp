@@ -68,10 +68,9 @@ void prepare_plans() {
     if (g_plan_watch.valid && g_insert_plan) return;
     if (g_insert_plan) SPI_freeplan(g_insert_plan);
     if (g_claim_plan) SPI_freeplan(g_claim_plan);
-    if (g_book_plan) SPI_freeplan(g_book_plan);
     if (g_duplicate_plan) SPI_freeplan(g_duplicate_plan);
     if (g_reject_plan) SPI_freeplan(g_reject_plan);
-    g_insert_plan = g_claim_plan = g_book_plan = g_duplicate_plan = g_reject_plan = nullptr;
+    g_insert_plan = g_claim_plan = g_duplicate_plan = g_reject_plan = nullptr;
     watch_relations(&g_plan_watch);
     g_plan_watch.valid = true;
     g_plan_watch.relids[0] = chargeback_relid("usage");
@@ -89,17 +88,14 @@ void prepare_plans() {
                                      text_array, text_array, INT8ARRAYOID, text_array, INT8ARRAYOID, text_array,
                                      DATEARRAYOID, DATEARRAYOID};
     g_insert_plan = SPI_prepare(kInsertSql, kInsertArgs, insert_types);
-    Oid book_types[1] = {DATEARRAYOID};
-    g_book_plan = SPI_prepare(kBookSql, 1, book_types);
     Oid duplicate_types[3] = {text_array, text_array, text_array};
     g_duplicate_plan = SPI_prepare(kDuplicateSql, 3, duplicate_types);
     Oid reject_types[5] = {text_array, text_array, text_array, text_array, text_array};
     g_reject_plan = SPI_prepare(kRejectSql, 5, reject_types);
-    if (!g_insert_plan || !g_claim_plan || !g_book_plan || !g_duplicate_plan || !g_reject_plan)
+    if (!g_insert_plan || !g_claim_plan || !g_duplicate_plan || !g_reject_plan)
         elog(ERROR, "preparing the usage writer failed: %s", SPI_result_code_string(SPI_result));
     SPI_keepplan(g_insert_plan);
     SPI_keepplan(g_claim_plan);
-    SPI_keepplan(g_book_plan);
     SPI_keepplan(g_duplicate_plan);
     SPI_keepplan(g_reject_plan);
 }
@@ -233,9 +229,21 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
         month_col.values[k] = DateADTGetDatum(months[k]);
         month_col.nulls[k] = false;
     }
-    with_plans([&] {
-        for (size_t i = 0; i < n; ++i) ids[i] = nextval_internal(g_usage_seq, true);
-        // Before the insert: partitions are DDL, and the period locks must precede the rows.
+    // Booking comes first, before this transaction holds any lock on chargeback.usage:
+    // booking a new month creates its partition, which needs an exclusive lock on the
+    // parent, and preparing the insert plans below locks the parent. A batch that held that
+    // lock while waiting for another batch's new period row would deadlock with it.
+    pg_call([&] {
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+        if (!g_book_plan) {
+            // Names no table, so it stays valid across partition DDL; the plan cache
+            // re-resolves the function if the extension is re-created.
+            Oid book_types[1] = {DATEARRAYOID};
+            SPIPlanPtr plan = SPI_prepare(kBookSql, 1, book_types);
+            if (!plan) elog(ERROR, "preparing the usage booking failed: %s", SPI_result_code_string(SPI_result));
+            SPI_keepplan(plan);
+            g_book_plan = plan;
+        }
         Datum book_args[1] = {make_array(month_col, static_cast<int>(months.size()), DATEOID)};
         int rc = SPI_execute_plan(g_book_plan, book_args, nullptr, false, 0);
         if (rc != SPI_OK_SELECT || SPI_processed != months.size())
@@ -247,6 +255,10 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
             size_t pos = std::lower_bound(months.begin(), months.end(), nat) - months.begin();
             if (pos < months.size() && months[pos] == nat) booked[pos] = b;
         }
+        SPI_finish();
+    });
+    with_plans([&] {
+        for (size_t i = 0; i < n; ++i) ids[i] = nextval_internal(g_usage_seq, true);
     });
     for (size_t i = 0; i < n; ++i) {
         if (rows[i].rec.request_id.empty()) continue;
