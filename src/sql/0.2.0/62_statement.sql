@@ -109,7 +109,9 @@ BEGIN
         'daily', (SELECT jsonb_agg(jsonb_build_object('day', d.day, 'cost', d.cost::text) ORDER BY d.day) FROM days d),
         -- Missing days count as no spend: the forecast starts on the first of the month.
         'forecast', CASE WHEN as_of < p_end AND last_day IS NOT NULL THEN
-                        (SELECT jsonb_build_object('projected', f->>'projected', 'low', f->>'low', 'high', f->>'high')
+                        -- The band is an estimate: to the cent is plenty (the projection stays exact).
+                        (SELECT jsonb_build_object('projected', f->>'projected', 'low', round((f->>'low')::numeric, 2)::text,
+                                                   'high', round((f->>'high')::numeric, 2)::text)
                          FROM (SELECT chargeback.forecast(d.day, d.cost, p_end) AS f FROM days d WHERE d.day <= as_of) x)
                     END,
         'budgets', (SELECT coalesce(jsonb_agg(jsonb_build_object(
