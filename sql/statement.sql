@@ -37,7 +37,9 @@ INSERT INTO fixed_charge (period, provider, description, amount) VALUES ('2088-0
 SELECT run_allocation('2088-06-01') > 0 AS ran;
 
 -- An unknown unit is an error that names it (SQLSTATE 22023).
+\set SHOW_CONTEXT never
 SELECT statement_html('2088-06-01', 'st-nope');
+\set SHOW_CONTEXT errors
 DO $$ BEGIN PERFORM chargeback.statement_html('2088-06-01', 'st-nope');
 EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'SQLSTATE %', SQLSTATE; END $$;
 

@@ -30,6 +30,8 @@ DECLARE
     codes text[];
     total numeric;
     prev_total numeric;
+    n_requests bigint;
+    n_tokens bigint;
     last_day date;
     as_of date;
     run chargeback.allocation_run;
@@ -45,10 +47,10 @@ BEGIN
     SELECT array_agg(u.org_unit_id ORDER BY u.code), array_agg(u.code ORDER BY u.code) INTO ids, codes
     FROM chargeback.org_unit_descendants(root.org_unit_id) d JOIN chargeback.org_unit u ON u.org_unit_id = d;
 
-    SELECT coalesce(sum(s.cost), 0) INTO total FROM chargeback.showback s
-    WHERE s.period = p_start AND s.org_unit = ANY (codes);
-    SELECT coalesce(sum(s.cost), 0) INTO prev_total FROM chargeback.showback s
-    WHERE s.period = prev AND s.org_unit = ANY (codes);
+    SELECT coalesce(sum(s.cost) FILTER (WHERE s.period = p_start), 0), coalesce(sum(s.cost) FILTER (WHERE s.period = prev), 0),
+           coalesce(sum(s.requests) FILTER (WHERE s.period = p_start), 0), coalesce(sum(s.total_tokens) FILTER (WHERE s.period = p_start), 0)
+    INTO total, prev_total, n_requests, n_tokens
+    FROM chargeback.showback s WHERE s.period IN (p_start, prev) AND s.org_unit = ANY (codes);
 
     -- The figures run to the last day of the month, or to today while the month is under way
     -- (to the last day with usage if that is later); the forecast covers the rest.
@@ -90,10 +92,7 @@ BEGIN
         'period', p_start, 'period_end', p_end, 'as_of', as_of,
         'total', total::text, 'prev_total', prev_total::text, 'change', (total - prev_total)::text,
         'change_pct', CASE WHEN prev_total <> 0 THEN round(100 * (total - prev_total) / prev_total, 1)::text END,
-        'requests', (SELECT coalesce(sum(s.requests), 0)::bigint FROM chargeback.showback s
-                     WHERE s.period = p_start AND s.org_unit = ANY (codes)),
-        'total_tokens', (SELECT coalesce(sum(s.total_tokens), 0)::bigint FROM chargeback.showback s
-                         WHERE s.period = p_start AND s.org_unit = ANY (codes)),
+        'requests', n_requests, 'total_tokens', n_tokens,
         'by_project', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                   'project', b.project, 'others', b.others, 'cost', b.cost::text,
                                   'share_pct', CASE WHEN total <> 0 THEN round(100 * b.cost / total, 1)::text END,
