@@ -6,8 +6,8 @@ SET search_path = chargeback, public;
 SET timezone = 'UTC';
 
 -- sm costs 1 and sl 2 per 1M input tokens: N million tokens cost N (or 2N) exactly.
-SELECT set_price('stmtco', 'sm', 'input=1 output=4', '2088-01-01') > 0 AS priced;
-SELECT set_price('stmtco', 'sl', 'input=2 output=8', '2088-01-01') > 0 AS priced;
+SELECT set_price('stmtco', 'sm', 'input=1 output=4', '2000-01-01') > 0 AS priced;
+SELECT set_price('stmtco', 'sl', 'input=2 output=8', '2000-01-01') > 0 AS priced;
 INSERT INTO org_unit (code, name, cost_center) VALUES ('st-eng', 'Engineering', 'CC-ST1'), ('st-sales', 'Sales', 'CC-ST2');
 INSERT INTO org_unit (code, name, parent_id) SELECT 'st-eng-web', 'Web <Team>', org_unit_id FROM org_unit WHERE code = 'st-eng';
 
@@ -106,6 +106,21 @@ SELECT substring(html FROM '<p class="empty">([^<]*)</p>') AS says,
        (length(html) - length(replace(html, '<svg', ''))) / 4 AS svg_charts,
        substring(html FROM 'id="prev-total"><span>[^<]*</span><b>([^<]*)</b>') AS prev_total
 FROM (SELECT statement_html('2088-08-01', 'st-eng') AS html) s;
+
+-- A unit with 15 projects in a month: the 12 largest, and the other 3 folded into one row
+-- (Sales in July 2088: project pN costs N/100).
+SELECT count(pg_temp.use('jul-' || i, '2088-07-06T10:00:00Z', 'st-sales', 'p' || i, 'sm', i / 100.0)) AS requests
+FROM generate_series(1, 15) i;
+SELECT m[1] AS project, m[2] AS cost
+FROM (SELECT statement_html('2088-07-01', 'st-sales') AS html) s,
+     regexp_matches(pg_temp.section(html, 'projects'), '<tr><td>([^<]*)</td><td class="num">([^<]*)</td>', 'g') m;
+
+-- A month that is over has no forecast (March 2001: the figures run to its last day).
+SELECT pg_temp.use('mar01', '2001-03-10T10:00:00Z', 'st-eng', 'core', 'sm', 1) > 0 AS used;
+SELECT substring(html FROM 'id="total"><span>[^<]*</span><b>([^<]*)</b>') AS total,
+       html LIKE '%spent to 2001-03-31 (the month is complete: no forecast)%' AS complete,
+       html NOT LIKE '%forecast for%' AS no_forecast
+FROM (SELECT statement_html('2001-03-01', 'st-eng') AS html) s;
 
 -- The renderer rejects a document of the wrong shape with a clear error.
 SELECT render_statement('{"org_unit": {"code": "x", "name": "x"}}');
