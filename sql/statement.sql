@@ -1,7 +1,7 @@
 -- The showback statement: chargeback.statement_html(period, org_unit) is one HTML page per
 -- unit and month. The database is shared with the other tests, so this test has its own
--- provider (stmtco), units (st-*) and months (May and June 2088); the page's figures are
--- read back out of the HTML with regular expressions.
+-- provider (stmtco), units (st-*) and months (May to July 2088, March 2001); the page's
+-- figures are read back out of the HTML with regular expressions.
 SET search_path = chargeback, public;
 SET timezone = 'UTC';
 
