@@ -125,6 +125,7 @@ FROM (SELECT statement_html('2001-03-01', 'st-eng') AS html) s;
 -- The renderer rejects a document of the wrong shape with a clear error.
 SELECT render_statement('{"org_unit": {"code": "x", "name": "x"}}');
 SELECT render_statement(statement_data('2088-06-01', 'st-eng') || '{"total": "12abc"}');
+SELECT render_statement((repeat('[', 20) || repeat(']', 20))::jsonb);
 
 -- Read-only, security invoker, truthfully marked.
 SELECT p.proname, p.provolatile, p.proparallel, p.prosecdef
