@@ -3,8 +3,9 @@
 #   dependencies, build, install, C++ unit tests (GoogleTest, ctest), bounded fuzzing,
 #   pg_regress (sql/ + expected/), isolation specs (test/isolation), TAP (test/t).
 # PostgreSQL refuses to run as root, so the database tests run as the postgres user on a
-# copy of the tree, each on a throwaway cluster. FUZZ_SECONDS sets the fuzzing time per
-# target (default 15); SKIP_UNIT=1 or SKIP_FUZZ=1 skip those parts.
+# copy of the tree, each on a throwaway cluster. The unit tests run twice: plain and under
+# ASan+UBSan (SANITIZE=0 skips the second). FUZZ_SECONDS sets the fuzzing time per target
+# (default 10: 16 targets, about 3 minutes); SKIP_UNIT=1 or SKIP_FUZZ=1 skip those parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,8 +21,8 @@ make -s -j2 >/dev/null
 make -s install >/dev/null
 
 if [ "${SKIP_UNIT:-0}" != 1 ]; then
-    echo "== C++ unit tests and fuzzing"
-    FUZZ_SECONDS=${FUZZ_SECONDS:-15} SKIP_FUZZ=${SKIP_FUZZ:-0} bash scripts/unit.sh
+    echo "== C++ unit tests (plain, then ASan+UBSan) and fuzzing"
+    FUZZ_SECONDS=${FUZZ_SECONDS:-10} SKIP_FUZZ=${SKIP_FUZZ:-0} SANITIZE=${SANITIZE:-1} bash scripts/unit.sh
 fi
 
 echo "== pg_regress, isolation and TAP tests (as postgres, throwaway clusters)"

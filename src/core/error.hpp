@@ -15,6 +15,7 @@ inline constexpr const char* division_by_zero = "22012";
 inline constexpr const char* numeric_value_out_of_range = "22003";
 inline constexpr const char* invalid_parameter_value = "22023";
 inline constexpr const char* invalid_json_text = "22032";
+inline constexpr const char* untranslatable_character = "22P05";
 inline constexpr const char* program_limit_exceeded = "54000";
 inline constexpr const char* internal_error = "XX000";
 }  // namespace sqlstate

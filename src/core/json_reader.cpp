@@ -254,6 +254,11 @@ private:
                     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
                         fail("unpaired surrogate in \\u escape");
                     }
+                    // As jsonb: PostgreSQL text cannot hold NUL, so neither can a value read here
+                    // (it would end up in a text column, or in attrs that jsonb refuses).
+                    if (cp == 0)
+                        throw Error(sqlstate::untranslatable_character, "unsupported Unicode escape sequence",
+                                    "\\u0000 cannot be converted to text.");
                     put_utf8(out, cp);
                     break;
                 }

@@ -16,7 +16,8 @@ namespace cb::core {
 
 inline constexpr int kDefaultMaxJsonDepth = 64;
 
-// Throws Error 22032 (invalid JSON) or 54000 (nesting deeper than max_depth).
+// Throws Error 22032 (invalid JSON), 22P05 (\u0000, which jsonb refuses too: PostgreSQL text
+// cannot hold NUL) or 54000 (nesting deeper than max_depth).
 nlohmann::json read_json(std::string_view text, int max_depth = kDefaultMaxJsonDepth);
 
 }  // namespace cb::core

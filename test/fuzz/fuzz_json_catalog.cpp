@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         imp = parse_litellm_catalog(text);
     } catch (const Error& e) {
-        expect_state(e, {sqlstate::invalid_json_text, sqlstate::program_limit_exceeded,
+        expect_state(e, {sqlstate::invalid_json_text, sqlstate::untranslatable_character, sqlstate::program_limit_exceeded,
                          sqlstate::invalid_parameter_value});
     }
     if (imp) check_import(*imp);
@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         u = token_usage_from_json(text);
     } catch (const Error& e) {
-        expect_state(e, {sqlstate::invalid_json_text, sqlstate::program_limit_exceeded,
+        expect_state(e, {sqlstate::invalid_json_text, sqlstate::untranslatable_character, sqlstate::program_limit_exceeded,
                          sqlstate::invalid_text_representation, sqlstate::numeric_value_out_of_range});
     }
     if (u) {
@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         r = token_rates_from_json(text);
     } catch (const Error& e) {
-        expect_state(e, {sqlstate::invalid_json_text, sqlstate::program_limit_exceeded,
+        expect_state(e, {sqlstate::invalid_json_text, sqlstate::untranslatable_character, sqlstate::program_limit_exceeded,
                          sqlstate::invalid_text_representation, sqlstate::numeric_value_out_of_range});
     }
     if (r) {

@@ -71,7 +71,7 @@ void parse_bedrock_converse(const nlohmann::json& doc, std::vector<UsageRecord>&
                 write_1h = uj::plus(write_1h, n, dw);
             else
                 throw Error(sqlstate::invalid_text_representation,
-                            dw + ".ttl \"" + ttl.substr(0, 40) + "\" is not a known cache TTL", {},
+                            dw + ".ttl \"" + uj::clip(ttl, 40) + "\" is not a known cache TTL", {},
                             "known TTLs: 5m, 1h");
         }
         const int64_t sum = uj::plus(write_5m, write_1h, uw + ".cacheDetails");

@@ -36,7 +36,7 @@ void parse_record(const json& rec, const std::string& what, std::vector<UsageRec
     }
     const std::string schema = uj::text(rec, "schemaType", what);
     if (!schema.empty() && schema != "ModelInvocationLog")
-        uj::not_this_format(kFormat, label + " has schemaType \"" + schema.substr(0, 40) +
+        uj::not_this_format(kFormat, label + " has schemaType \"" + uj::clip(schema, 40) +
                                          "\", expected \"ModelInvocationLog\"");
     const json* in = uj::object_member(rec, "input", what);
     const json* output = uj::object_member(rec, "output", what);
