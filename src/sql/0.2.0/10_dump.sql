@@ -187,7 +187,8 @@ $$;
 -- A final run's lines are frozen, but a restore loads them after their run (its status
 -- already 'final'). Lines may go into a final run only whole: in one statement, into a run
 -- that had none, exactly as many as the run records (allocation_run.lines) and summing to its
--- total. Anything else is refused as before (SQLSTATE CB003).
+-- total. Anything else is refused as before (SQLSTATE CB003). The body keeps 0.1.0's line
+-- numbers, which error CONTEXT lines show (expected/allocation.out).
 CREATE OR REPLACE FUNCTION chargeback.allocation_frozen() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, chargeback
@@ -213,13 +214,8 @@ BEGIN
     END IF;
     -- allocation_line, once per statement.
     IF TG_OP = 'INSERT' THEN
-        SELECT min(r.run_id) INTO run
-          FROM chargeback.allocation_run r
-          JOIN (SELECT l.run_id, count(*) AS n, sum(l.amount) AS amount FROM new_lines l GROUP BY l.run_id) n
-            ON n.run_id = r.run_id
-         WHERE r.status = 'final'
-           AND NOT (n.n = r.lines AND n.amount = r.total
-                    AND (SELECT count(*) FROM chargeback.allocation_line x WHERE x.run_id = r.run_id) = r.lines);
+        SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r JOIN (SELECT l.run_id, count(*) AS n, sum(l.amount) AS amount FROM new_lines l GROUP BY 1) n USING (run_id)
+         WHERE r.status = 'final' AND NOT (n.n = r.lines AND n.amount = r.total AND (SELECT count(*) FROM chargeback.allocation_line x WHERE x.run_id = r.run_id) = r.lines);
     ELSIF TG_OP = 'UPDATE' THEN
         SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r
          WHERE r.status = 'final'
@@ -236,131 +232,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
-
--- Budgets -------------------------------------------------------------------------------
-
--- A budget inserted with a created_at before this transaction is a restored one (pg_restore
--- loads the rows as they were): its spend is restored with it (budget_spend), so it is not
--- counted again from usage, and its org unit may not be loaded yet (pg_restore -j loads
--- tables in parallel, and nothing orders budget after org_unit). Both checks were made when
--- the budget was created.
-CREATE OR REPLACE FUNCTION chargeback.budget_before_write() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, chargeback
-AS $$
-DECLARE
-    t numeric;
-BEGIN
-    IF NEW.scope NOT IN ('global', 'org_unit', 'project', 'principal', 'provider', 'model') THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('unknown budget scope %L', NEW.scope),
-            HINT = 'scopes: global, org_unit, project, principal, provider, model';
-    END IF;
-    IF NEW.scope = 'global' THEN
-        NEW.scope_value := NULL;
-    ELSIF NEW.scope_value IS NULL OR NEW.scope_value = '' THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('budget %L of scope %s needs a scope_value', NEW.name, NEW.scope);
-    ELSIF NEW.scope = 'org_unit' AND NOT (TG_OP = 'INSERT' AND NEW.created_at < now())
-          AND NOT EXISTS (SELECT 1 FROM chargeback.org_unit u WHERE lower(u.code) = lower(NEW.scope_value)) THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('budget %L: unknown org unit %L', NEW.name, NEW.scope_value);
-    ELSIF NEW.scope = 'provider' THEN
-        NEW.scope_value := chargeback.normalize_provider(NEW.scope_value);
-    END IF;
-    IF NEW.period NOT IN ('day', 'week', 'month', 'quarter', 'year') THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('unknown budget period %L', NEW.period),
-            HINT = 'periods: day, week, month, quarter, year';
-    END IF;
-    IF NEW.amount IS NULL OR NEW.amount < 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('budget %L: amount must be zero or more, not %s', NEW.name, NEW.amount);
-    END IF;
-    IF NEW.enforcement NOT IN ('alert', 'block') THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('unknown budget enforcement %L', NEW.enforcement), HINT = 'alert or block';
-    END IF;
-    IF cardinality(NEW.thresholds) = 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('budget %L needs at least one threshold', NEW.name);
-    END IF;
-    FOREACH t IN ARRAY NEW.thresholds LOOP
-        IF t IS NULL OR t <= 0 OR t > 10 THEN
-            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-                MESSAGE = format('budget %L: threshold %s is outside (0, 10]', NEW.name, t),
-                HINT = 'thresholds are fractions of the amount: 0.5 is half, 1.0 the whole';
-        END IF;
-    END LOOP;
-    NEW.thresholds := ARRAY(SELECT DISTINCT x FROM unnest(NEW.thresholds) x ORDER BY x);
-    IF NOT chargeback.is_currency(NEW.currency) THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('budget %L: unknown currency %L', NEW.name, NEW.currency);
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION chargeback.budget_backfill() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, chargeback
-AS $$
-DECLARE
-    tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
-    ps date := chargeback.budget_period_start(NEW.period, now());
-    units integer[];
-BEGIN
-    IF TG_OP = 'INSERT' AND NEW.created_at < now() THEN
-        RETURN NULL;    -- restored: its budget_spend is restored with it
-    END IF;
-    IF NEW.scope = 'org_unit' THEN
-        units := ARRAY(SELECT chargeback.org_unit_descendants(u.org_unit_id) FROM chargeback.org_unit u
-                       WHERE lower(u.code) = lower(NEW.scope_value));
-    END IF;
-    DELETE FROM chargeback.budget_spend WHERE budget_id = NEW.budget_id;
-    INSERT INTO chargeback.budget_spend (budget_id, day, spend)
-    SELECT NEW.budget_id, (u.occurred_at AT TIME ZONE tz)::date, sum(u.cost)
-    FROM chargeback.usage u
-    WHERE u.cost IS NOT NULL
-      AND u.period >= (date_trunc('month', ps) - interval '1 month')::date
-      AND u.occurred_at >= (ps::timestamp AT TIME ZONE tz)
-      AND u.occurred_at >= NEW.valid_from AND (NEW.valid_to IS NULL OR u.occurred_at < NEW.valid_to)
-      AND CASE NEW.scope
-            WHEN 'global' THEN true
-            WHEN 'org_unit' THEN u.org_unit_id = ANY (units)
-            WHEN 'project' THEN u.project = NEW.scope_value
-            WHEN 'principal' THEN u.principal = NEW.scope_value
-            WHEN 'provider' THEN u.provider = NEW.scope_value
-            WHEN 'model' THEN u.model = NEW.scope_value OR chargeback.resolve_model(u.provider, u.model) = NEW.scope_value
-          END
-    GROUP BY 1, 2;
-    RETURN NULL;
-END
-$$;
-
--- budget_unit is not dumped: the statement triggers on budget and org_unit recompute it
--- whole as those two tables are restored. pg_restore -j may load them at the same time, and
--- then neither sees the other's rows; this recomputes it (run it after a parallel restore).
-CREATE FUNCTION chargeback.rebuild_budget_units() RETURNS bigint
-LANGUAGE plpgsql
-SET search_path = pg_catalog, chargeback
-AS $$
-DECLARE
-    n bigint;
-BEGIN
-    LOCK TABLE chargeback.budget_unit IN EXCLUSIVE MODE;
-    DELETE FROM chargeback.budget_unit;
-    INSERT INTO chargeback.budget_unit (budget_id, org_unit_id)
-    SELECT DISTINCT b.budget_id, x
-    FROM chargeback.budget b JOIN chargeback.org_unit u ON lower(u.code) = lower(b.scope_value),
-         LATERAL chargeback.org_unit_descendants(u.org_unit_id) x
-    WHERE b.scope = 'org_unit';
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n;
-END
-$$;
-COMMENT ON FUNCTION chargeback.rebuild_budget_units() IS
-    'recomputes chargeback.budget_unit (the units each org_unit budget covers); needed after pg_restore -j; returns the rows written';
 
 -- Holds ---------------------------------------------------------------------------------
 
