@@ -90,6 +90,20 @@ SELECT ingest(jsonb_build_object('provider', 'budgetco', 'model', 'bm', 'request
 SELECT name, spend > amount AS over, state FROM budget_status WHERE name = 'growth cap';
 SELECT count(*) FILTER (WHERE e.kind = 'threshold') AS growth_threshold_events FROM budget_event e JOIN budget b USING (budget_id) WHERE b.name = 'growth cap';
 
+-- One bulk statement whose rows straddle a budget's start: 'windowed from noon' counts only
+-- the 13:00 row of the two (same day, owner and project); 'windowed' counts both.
+SELECT set_price('budgetwin', 'bw', 'input=2.5 output=10', '2026-01-01') > 0 AS priced_in_march;
+INSERT INTO budget (name, scope, scope_value, amount) VALUES ('windowed', 'project', 'windowed', 100);
+INSERT INTO budget (name, scope, scope_value, amount, valid_from)
+VALUES ('windowed from noon', 'project', 'windowed', 100, '2026-03-15 12:00+00');
+INSERT INTO usage_inbox (payload)
+SELECT jsonb_build_object('provider', 'budgetwin', 'model', 'bw', 'request_id', 'bud-window-' || h,
+                          'occurred_at', format('2026-03-15T%s:00:00Z', h), 'tokens', jsonb_build_object('input', 100000 * h),
+                          'attrs', jsonb_build_object('department', 'growth', 'project', 'windowed'))
+FROM unnest(ARRAY[11, 13]) h;
+SELECT b.name, s.day, s.spend FROM budget_spend s JOIN budget b USING (budget_id)
+WHERE b.name LIKE 'windowed%' ORDER BY b.name, s.day;
+
 -- The forecast aggregate: flat spend of 10 a day for 10 days of a 30-day month projects 300;
 -- steady growth projects more than its run rate; one spike barely moves it.
 SELECT forecast(d::date, 10, date '2026-04-30') FROM generate_series(date '2026-04-01', date '2026-04-10', interval '1 day') d;

@@ -24,12 +24,12 @@ fsync = off
 synchronous_commit = off
 unix_socket_directories = '$dir'
 listen_addresses = ''
-port = 5488
+port = ${BENCH_PORT:-5488}
 CONF
 runuser -u postgres -- pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null
-psql="psql -X -q -h $dir -p 5488 -U postgres -d postgres -v ON_ERROR_STOP=1"
+psql="psql -X -q -h $dir -p ${BENCH_PORT:-5488} -U postgres -d postgres -v ON_ERROR_STOP=1"
 $psql -c "CREATE EXTENSION pg_chargeback" >/dev/null
-export PSQL="$psql" BENCH_DIR="$dir" PGBENCH_CONN="-h $dir -p 5488 -U postgres postgres"
+export PSQL="$psql" BENCH_DIR="$dir" PGBENCH_CONN="-h $dir -p ${BENCH_PORT:-5488} -U postgres postgres"
 for f in test/bench/${1:-*}.sql test/bench/${1:-*}.sh; do
     [ -f "$f" ] || continue
     [ "$(basename "$f")" = run.sh ] && continue
