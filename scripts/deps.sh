@@ -3,7 +3,7 @@
 # Idempotent: skips apt-get when everything is already there.
 set -euo pipefail
 PKGS="make g++ cmake git rsync postgresql-15 postgresql-server-dev-15 postgresql-15-cron
-      nlohmann-json3-dev libgtest-dev libipc-run-perl clang libclang-rt-14-dev"
+      nlohmann-json3-dev libgtest-dev libipc-run-perl clang libclang-rt-14-dev libpq-dev pkg-config"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -236,6 +236,11 @@ int run_load(const Options& o) {
         LoadResult r = load_source(db, *src, settings);
         std::fputs(load_summary(r).c_str(), stdout);
         std::fflush(stdout);
+        if (r.counted && r.lines > 1 && r.rejected == r.lines)
+            std::fprintf(stderr,
+                         "chargeback: warning: every line of %s was rejected: the file must hold one JSON payload "
+                         "per line (JSON lines; a pretty-printed JSON document spans many lines)%s\n",
+                         r.name.c_str(), o.format == "auto" ? "" : ", in the format named by --format");
         total.lines += r.lines;
         total.skipped += r.skipped;
         total.recorded += r.recorded;
