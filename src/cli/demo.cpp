@@ -121,7 +121,7 @@ int run_demo(const Options& o) {
     const int64_t now = std::max<int64_t>(std::stoll(p.text(0, 4)), cur_start + 3600);  // at least an hour
 
     std::printf("pg_chargeback demo: database \"%s\" at %s\n", db.database().c_str(), db.where().c_str());
-    std::printf("The month is %s (up to %s); seed %llu, so every run makes the same usage.\n",
+    std::printf("The month is %s (up to %s); seed %llu (the same seed makes the same requests).\n",
                 month_name(period).c_str(), p.text(0, 5).c_str(), static_cast<unsigned long long>(o.seed));
 
     heading("1. The organisation, ownership rules, budgets and allocation rules (src/cli/demo_seed.sql)");

@@ -31,10 +31,10 @@ $node->append_conf('postgresql.conf', "timezone = 'UTC'\n");
 $node->start;
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION pg_chargeback;
-	INSERT INTO chargeback.org_unit (code, name) VALUES ('sales', 'Sales'), ('marketing', 'Marketing');
+	INSERT INTO chargeback.org_unit (code, name) VALUES ('sales', 'Sales'), ('marketing', 'Marketing'), ('finance-x', 'Finance');
+	-- A unit with a budget and no usage still gets a statement.
 	INSERT INTO chargeback.budget (name, scope, scope_value, amount) VALUES ('finance cap', 'org_unit', 'finance-x', 10);
 });
-$node->safe_psql('postgres', q{INSERT INTO chargeback.org_unit (code, name) VALUES ('finance-x', 'Finance')});
 my $db = $node->connstr('postgres');
 my $dir = PostgreSQL::Test::Utils::tempdir('cli');
 
