@@ -201,8 +201,10 @@ std::string load_summary(const LoadResult& r) {
         t.rows.push_back({"rejected", count(r.rejected), r.rejected ? "reasons in chargeback.usage_rejected" : ""});
     }
     if (r.skipped) t.rows.push_back({"skipped", count(r.skipped), "not UTF-8 text (see the warning above)"});
+    std::string lines_per_second = per_second(r.lines, 1, r.micros);
+    lines_per_second.erase(lines_per_second.find('.'));  // whole lines
     t.rows.push_back({"elapsed", elapsed_text(r.micros),
-                      per_second(r.bytes, 1000000, r.micros) + " MB/s, " + per_second(r.lines, 1, r.micros) + " lines/s"});
+                      per_second(r.bytes, 1000000, r.micros) + " MB/s, " + lines_per_second + " lines/s"});
     const std::string body = format_table(t);  // no headers: label, number, note
     std::string out = r.name + ":\n";
     size_t pos = 0;

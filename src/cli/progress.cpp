@@ -9,10 +9,19 @@ namespace cb::cli {
 
 std::string per_second(uint64_t count, uint64_t scale, uint64_t micros) {
     if (micros == 0) micros = 1;
-    // count / scale per second, in tenths: count * 10 * 1e6 / (scale * micros).
-    const unsigned __int128 tenths = static_cast<unsigned __int128>(count) * 10000000u / (static_cast<unsigned __int128>(scale) * micros);
-    const uint64_t t = static_cast<uint64_t>(tenths);
-    return group_digits(std::to_string(t / 10)) + "." + std::to_string(t % 10);
+    if (scale == 0) scale = 1;
+    // count / scale per second, in tenths: count * 10 * 1e6 / (scale * micros), in 128 bits
+    // (it cannot overflow there), printed digit by digit.
+    unsigned __int128 tenths =
+        static_cast<unsigned __int128>(count) * 10000000u / (static_cast<unsigned __int128>(scale) * micros);
+    const char tenth = static_cast<char>('0' + static_cast<int>(tenths % 10));
+    tenths /= 10;
+    std::string whole;
+    do {
+        whole.insert(whole.begin(), static_cast<char>('0' + static_cast<int>(tenths % 10)));
+        tenths /= 10;
+    } while (tenths > 0);
+    return group_digits(whole) + "." + tenth;
 }
 
 std::string elapsed_text(uint64_t micros) {
