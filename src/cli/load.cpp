@@ -168,7 +168,7 @@ LoadResult load_source(Connection& db, ByteSource& source, const LoadSettings& s
         batch.end(encoder.rows());
     } catch (const CliError& e) {
         batch.abandon();
-        progress.done();
+        progress.done(encoder.rows(), r.bytes, r.rejected);
         std::string loaded = r.lines == 0 ? "nothing of " + r.name + " was loaded"
                                           : count(r.lines) + " lines of " + r.name +
                                                 " were loaded before this; loading it again is safe "
@@ -176,7 +176,7 @@ LoadResult load_source(Connection& db, ByteSource& source, const LoadSettings& s
         throw CliError(e.code(), std::string(e.what()) + "\n" + loaded, e.hint());
     }
     batch.count_duplicates();
-    progress.done();
+    progress.done(encoder.rows(), r.bytes, r.rejected);
     r.skipped = encoder.skipped();
     r.micros = progress.elapsed_micros();
     if (encoder.skipped() > 0) {

@@ -56,7 +56,8 @@ void Progress::update(uint64_t rows, uint64_t bytes, uint64_t rejected, bool for
     std::fflush(stderr);
 }
 
-void Progress::done() {
+void Progress::done(uint64_t rows, uint64_t bytes, uint64_t rejected) {
+    if (enabled_ && !tty_) update(rows, bytes, rejected, true);
     if (enabled_ && tty_ && drawn_) {
         std::fprintf(stderr, "\r\033[K");
         std::fflush(stderr);

@@ -19,8 +19,9 @@ public:
     Progress(bool enabled, std::string label);
     // Redraws when a second has passed since the last time (or force).
     void update(uint64_t rows, uint64_t bytes, uint64_t rejected, bool force = false);
-    // Clears the terminal line (before the summary is printed).
-    void done();
+    // Before the summary: clears the terminal line; into a log (--progress without a
+    // terminal) prints the final figures, so even a short load leaves one progress line.
+    void done(uint64_t rows, uint64_t bytes, uint64_t rejected);
     uint64_t elapsed_micros() const;
 
 private:

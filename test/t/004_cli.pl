@@ -66,6 +66,11 @@ is($node->safe_psql('postgres', 'SELECT string_agg(sqlstate, \',\' ORDER BY sqls
 is($node->safe_psql('postgres', q{SELECT attrs->>'note' FROM chargeback.usage WHERE request_id = 'chatcmpl-cli-1'}),
 	"a \"quoted\"\tword \\ here", 'backslashes, quotes and tabs reach the server unchanged');
 my $cost = $node->safe_psql('postgres', 'SELECT sum(cost) FROM chargeback.usage');
+unlike($err, qr/rows, .* MB\/s/, 'no progress when stderr is not a terminal');
+
+# --progress into a log: at least the final figures.
+($rc, $out, $err) = cli('', '-d', $db, 'load', '--progress', $file);
+like($err, qr/^\Q$file\E: 6 rows, \d+\.\d MB\/s, 2 rejected so far, (\d+ ms|\d+\.\d s)$/m, '--progress prints rows, MB/s and rejections');
 
 # The same file again, from standard input: nothing is charged twice.
 open($fh, '<', $file) or die;
@@ -127,7 +132,7 @@ is($rc, 5, 'a missing file: exit 5');
 like($err, qr/cannot open \Q$dir\E\/missing\.jsonl: No such file or directory/, 'a missing file is named, with the reason');
 ($rc, $out, $err) = cli('', '-d', $db, 'load', $file, "$dir/missing.jsonl");
 is($rc, 5, 'a missing second file: exit 5');
-is($node->safe_psql('postgres', 'SELECT count(*) FROM chargeback.usage_rejected'), '5',
+is($node->safe_psql('postgres', 'SELECT count(*) FROM chargeback.usage_rejected'), '7',
 	'files are opened before anything is loaded: the first file was not sent');
 SKIP: {
 	skip 'root reads files whatever their mode', 2 if $> == 0;
