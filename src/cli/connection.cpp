@@ -65,11 +65,15 @@ Connection::Connection(const std::string& conninfo) {
     }
     const std::string server = describe_server(PQhost(conn_), PQport(conn_));
     const std::string reason = connect_reason(PQerrorMessage(conn_));
+    const std::string full = first_line(PQerrorMessage(conn_));
     // Tell "nothing is listening" apart from "it answered and said no" (password, database).
     const PGPing ping = PQpingParams(keywords, values, 1);
     PQfinish(conn_);
     conn_ = nullptr;
-    if (ping == PQPING_NO_RESPONSE || ping == PQPING_NO_ATTEMPT)
+    if (ping == PQPING_NO_ATTEMPT)  // libpq did not even try: the parameters are wrong
+        throw CliError(Exit::connection, "cannot connect: " + full,
+                       "check the connection string given with -d and the PG* environment variables");
+    if (ping == PQPING_NO_RESPONSE)
         throw CliError(Exit::connection, "cannot reach the PostgreSQL server at " + server + ": " + reason,
                        "check that the server is running and accepts connections there "
                        "(pg_isready; pg_ctl status), or name another server with -d or PGHOST/PGPORT");
