@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs some of the database tests the way scripts/test.sh runs all of them: builds and
-# installs the extension, copies the tree for the postgres user and runs `make installcheck`
-# on a throwaway cluster. Arguments are make variables, for example
+# installs the extension and the CLI, copies the tree for the postgres user and runs
+# `make installcheck` on a throwaway cluster. Arguments are make variables, for example
 #   bash scripts/regress.sh REGRESS=showback ISOLATION= PROVE_TESTS=
 #   bash scripts/regress.sh REGRESS= ISOLATION=close_race PROVE_TESTS=
 #   bash scripts/regress.sh REGRESS= ISOLATION= PROVE_TESTS=test/t/002_pg_cron.pl
@@ -12,6 +12,12 @@ cd "$(dirname "$0")/.."
 export PATH=/usr/lib/postgresql/15/bin:$PATH
 make -s -j2 >/dev/null
 make -s install >/dev/null
+# test/t/004_cli.pl runs the installed chargeback CLI: build it unless PROVE_TESTS leaves it out.
+need_cli=1
+for arg in "$@"; do
+    case "$arg" in PROVE_TESTS=*004_cli*) ;; PROVE_TESTS=*) need_cli=0 ;; esac
+done
+if [ "$need_cli" = 1 ]; then bash scripts/cli.sh; fi
 work=${REGRESS_DIR:-/tmp/pg_chargeback_regress}
 rm -rf "$work" && mkdir -p "$work"
 rsync -a --exclude build --exclude .git ./ "$work"/src_copy/

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of pg_chargeback on a fresh Debian 12 machine, as root:
-#   dependencies, build, install, C++ unit tests (GoogleTest, ctest), bounded fuzzing,
+#   dependencies, build, install (extension and CLI), C++ unit tests (GoogleTest, ctest), bounded fuzzing,
 #   pg_regress (sql/ + expected/), isolation specs (test/isolation), TAP (test/t).
 # PostgreSQL refuses to run as root, so the database tests run as the postgres user on a
 # copy of the tree, each on a throwaway cluster. The unit tests run twice: plain and under
@@ -16,9 +16,10 @@ bash scripts/deps.sh
 echo "== released SQL layers are unchanged (src/sql/released.sha256)"
 (cd src/sql && sha256sum --quiet -c released.sha256)
 
-echo "== build and install the extension"
+echo "== build and install the extension and the chargeback CLI"
 make -s -j2 >/dev/null
 make -s install >/dev/null
+bash scripts/cli.sh    # /usr/local/bin/chargeback, run by test/t/004_cli.pl
 
 if [ "${SKIP_UNIT:-0}" != 1 ]; then
     echo "== C++ unit tests (plain, then ASan+UBSan) and fuzzing"

@@ -1,0 +1,36 @@
+// Command-line arguments: what the user asked for, checked before anything is opened or
+// connected. Pure (no libpq), so it is unit-tested (test/unit/cli_args_test.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cb::cli {
+
+enum class Command { help, load, statements, report, demo };
+
+struct Options {
+    Command command = Command::help;
+    std::string conninfo;             // -d: a connection string or database name; empty = libpq defaults
+    std::vector<std::string> files;   // load: files, "-" for stdin
+    std::string format = "auto";      // load: usage format of every line
+    bool progress = false;            // load, demo: progress on stderr even when it is not a tty
+    bool quiet = false;               // load: no progress at all
+    std::string period;               // statements, report: YYYY-MM-01
+    std::string out_dir;              // statements, demo: where the HTML statements go
+    uint64_t requests = 200000;       // demo: requests in the demo month
+    uint64_t seed = 2026;             // demo: generator seed (same seed, same usage)
+};
+
+// Parses argv (argv[0] is the program name). Throws CliError(Exit::usage) naming the problem.
+Options parse_args(int argc, const char* const* argv);
+
+// The full --help text; command_usage() the short form printed after a usage error.
+std::string usage_text();
+std::string command_usage();
+
+// True for a first-of-month date written YYYY-MM-01 with a real month.
+bool valid_period(const std::string& s);
+
+}  // namespace cb::cli

@@ -1,0 +1,84 @@
+#include "cli/table.hpp"
+
+#include <algorithm>
+
+namespace cb::cli {
+
+namespace {
+
+// Characters, not bytes: continuation bytes of UTF-8 (10xxxxxx) do not count.
+size_t display_width(const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+void append_row(std::string& out, const std::vector<std::string>& cells, const std::vector<size_t>& width,
+                const std::vector<bool>& right) {
+    std::string line;
+    for (size_t i = 0; i < width.size(); ++i) {
+        const std::string cell = i < cells.size() ? cells[i] : std::string();
+        const size_t pad = width[i] - display_width(cell);
+        if (i > 0) line += "  ";
+        if (i < right.size() && right[i]) {
+            line.append(pad, ' ');
+            line += cell;
+        } else {
+            line += cell;
+            line.append(pad, ' ');
+        }
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line;
+    out += '\n';
+}
+
+void append_rule(std::string& out, const std::vector<size_t>& width) {
+    std::string line;
+    for (size_t i = 0; i < width.size(); ++i) {
+        if (i > 0) line += "  ";
+        line.append(width[i], '-');
+    }
+    out += line;
+    out += '\n';
+}
+
+}  // namespace
+
+std::string format_table(const Table& t) {
+    std::vector<size_t> width(t.headers.size(), 0);
+    auto widen = [&](const std::vector<std::string>& cells) {
+        if (cells.size() > width.size()) width.resize(cells.size(), 0);
+        for (size_t i = 0; i < cells.size(); ++i) width[i] = std::max(width[i], display_width(cells[i]));
+    };
+    widen(t.headers);
+    for (const auto& row : t.rows) widen(row);
+    widen(t.footer);
+
+    std::string out;
+    if (!t.headers.empty()) {
+        append_row(out, t.headers, width, t.right);
+        append_rule(out, width);
+    }
+    for (const auto& row : t.rows) append_row(out, row, width, t.right);
+    if (!t.footer.empty()) {
+        append_rule(out, width);
+        append_row(out, t.footer, width, t.right);
+    }
+    return out;
+}
+
+std::string group_digits(const std::string& digits) {
+    size_t start = (!digits.empty() && digits[0] == '-') ? 1 : 0;
+    for (size_t i = start; i < digits.size(); ++i)
+        if (digits[i] < '0' || digits[i] > '9') return digits;  // not a plain integer: as is
+    std::string out = digits.substr(0, start);
+    const size_t n = digits.size() - start;
+    for (size_t i = 0; i < n; ++i) {
+        if (i > 0 && (n - i) % 3 == 0) out += ',';
+        out += digits[start + i];
+    }
+    return out;
+}
+
+}  // namespace cb::cli
