@@ -127,8 +127,9 @@ UNION ALL SELECT 'daily_spend', d.org_unit, sum(d.requests), sum(d.cost) FROM da
 UNION ALL SELECT 'unit_costs', c.org_unit, count(*), sum(c.cost) FROM unit_costs c WHERE c.org_unit LIKE 'sec-%' GROUP BY 2
 UNION ALL SELECT 'focus', f."SubAccountId", count(*), sum(f."BilledCost") FROM focus f WHERE f."ServiceName" = 'secco API' GROUP BY 2
 UNION ALL SELECT 'allocation_line', o.code, count(*), sum(l.amount)
-          FROM allocation_line l JOIN org_unit o USING (org_unit_id) WHERE l.period = '2023-09-01' GROUP BY 2
-UNION ALL SELECT 'journal', j.org_unit, count(*), sum(j.debit) FROM journal j WHERE j.period = '2023-09-01' AND j.debit > 0 GROUP BY 2
+          FROM allocation_line l JOIN org_unit o USING (org_unit_id) WHERE l.period = '2023-09-01' AND o.code LIKE 'sec-%' GROUP BY 2
+UNION ALL SELECT 'journal', j.org_unit, count(*), sum(j.debit) FROM journal j
+          WHERE j.period = '2023-09-01' AND j.debit > 0 AND j.org_unit LIKE 'sec-%' GROUP BY 2
 UNION ALL SELECT 'activity_outcome', o.code, count(*), sum(a.units)
           FROM activity_outcome a JOIN org_unit o USING (org_unit_id) WHERE o.code LIKE 'sec-%' GROUP BY 2
 UNION ALL SELECT 'budget', b.scope_value, count(*), sum(b.amount) FROM budget b WHERE b.name LIKE 'sec %' GROUP BY 2
