@@ -97,6 +97,10 @@ INSERT INTO activity_outcome (period, org_unit_id, activity_type, units)
 SELECT date '2023-09-01', org_unit_id, 'deal', 4 FROM org_unit WHERE code = 'sec-emea-sales'
 UNION ALL SELECT date '2023-09-01', org_unit_id, 'ticket', 2 FROM org_unit WHERE code = 'sec-emea-support';
 SELECT run_allocation('2023-09-01') > 0 AS ran;
+-- re-pricing and maintenance run as the owner (SECURITY DEFINER): usage and partitions
+-- are not the admin's to write
+SELECT reprice('2023-09-01', '2023-10-01') AS repriced_rows;
+SELECT maintenance() ? 'partitions_made' AS maintained;
 -- ... but it cannot write usage, its rollup or the audit log directly
 UPDATE usage SET cost = 0 WHERE provider = 'secco';
 DELETE FROM daily_rollup WHERE provider = 'secco';
