@@ -247,6 +247,13 @@ UPDATE allocation_rule SET method = 'proportional' WHERE name = 'sec rule';
 DELETE FROM allocation_rule WHERE name = 'sec rule';
 SELECT action, old ->> 'method' AS old_method, new ->> 'method' AS new_method
 FROM audit_log WHERE object = 'allocation_rule' ORDER BY audit_id OFFSET :before;
+-- closing and reopening a month (admin acts) are updates of its period row
+SET ROLE sec_admin;
+SELECT close_period('2023-09-01') > 0 AS closed;
+SELECT reopen_period('2023-09-01', 'sec: a late invoice');
+RESET ROLE;
+SELECT action, role, old ->> 'status' AS old_status, new ->> 'status' AS new_status
+FROM audit_log WHERE object = 'period' AND coalesce(new, old) ->> 'period' = '2023-09-01' ORDER BY audit_id;
 -- fixed charges and invoices too
 INSERT INTO fixed_charge (period, provider, description, amount) VALUES ('2023-09-01', 'secco', 'sec seats', 10);
 INSERT INTO invoice (provider, period, amount) VALUES ('secco', '2023-09-01', 17);
