@@ -119,9 +119,10 @@ COMMENT ON FUNCTION chargeback.revoke_view(name, text) IS
 -- The policies. Reading: analysts see every row, others the rows of their units. Both
 -- functions sit in uncorrelated subqueries, so each runs once per query (an InitPlan) and
 -- a row costs one array lookup; for analysts the first operand short-circuits the test.
--- Writing: only admins, where they write through SECURITY INVOKER functions (allocation
--- runs, outcomes, budgets, scopes); usage and its rollup are written only by the owner
--- (ingest and reprice are SECURITY DEFINER), which row security does not apply to.
+-- Writing: only admins, and only where they write as themselves (allocation lines through
+-- run_allocation() and close_period(), outcomes, budgets, scopes); usage, its rollup and
+-- the budget bookkeeping are written only by the owner (ingest, authorize, reprice and the
+-- maintenance triggers are SECURITY DEFINER), which row security does not apply to.
 ALTER TABLE chargeback.usage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY usage_read ON chargeback.usage FOR SELECT
     USING ((SELECT chargeback.sees_all()) OR org_unit_id = ANY ((SELECT chargeback.visible_org_units())::integer[]));
