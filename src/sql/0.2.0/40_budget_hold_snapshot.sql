@@ -1,0 +1,37 @@
+-- Holds on a block budget: spend and open holds are read in one statement, so with one
+-- snapshot. 0.1.0 read them in two; an ingest that committed in between (adding its cost
+-- to the spend and settling its hold) was then counted in neither, and the new hold could
+-- take the budget past its amount by up to that request's cost (found by test/t/007_load.pl:
+-- 2.0034 of 2.00).
+CREATE OR REPLACE FUNCTION chargeback.reservation_before_insert() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, chargeback
+AS $$
+DECLARE
+    b chargeback.budget;
+    spent numeric;
+    held numeric;
+BEGIN
+    SELECT * INTO b FROM chargeback.budget WHERE budget_id = NEW.budget_id;
+    NEW.period_start := coalesce(NEW.period_start, chargeback.budget_period_start(b.period, now()));
+    IF b.enforcement <> 'block' THEN
+        RETURN NEW;
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'CB002',
+            MESSAGE = 'holds on a block budget need READ COMMITTED isolation',
+            HINT = 'call chargeback.authorize() outside REPEATABLE READ and SERIALIZABLE transactions';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('chargeback.budget'), NEW.budget_id::integer);
+    SELECT chargeback.budget_spent(NEW.budget_id, NEW.period_start), chargeback.budget_held(NEW.budget_id, NEW.period_start)
+      INTO spent, held;
+    IF spent + held + NEW.amount > b.amount THEN
+        RAISE EXCEPTION USING ERRCODE = 'CB001',
+            MESSAGE = format('budget %s (%s from %s) would be exceeded: spend %s + held %s + request %s > %s %s',
+                             b.name, b.period, NEW.period_start, spent, held, NEW.amount, b.amount, b.currency),
+            DETAIL = format('remaining %s %s', greatest(b.amount - spent - held, 0), b.currency),
+            HINT = 'the request is not authorized; raise the budget, or wait for the next period';
+    END IF;
+    RETURN NEW;
+END
+$$;
