@@ -176,6 +176,10 @@ SELECT org_unit, cost_center, debit, credit FROM journal WHERE period = '2023-09
 SELECT sum(debit) = sum(credit) AS journal_balanced FROM journal WHERE period = '2023-09-01';
 -- and through a SECURITY INVOKER function reading the views (as statement_html() does)
 SELECT pg_temp.secco_cost() AS secco_cost_seen;
+-- and its statements: its own unit's page draws charts; a unit it may not see has no usage
+SELECT h LIKE '%<svg%' AS charts, h LIKE '%No usage was recorded%' AS empty
+FROM statement_html('2023-09-01', 'sec-emea') h;
+SELECT h LIKE '%No usage was recorded%' AS empty FROM statement_html('2023-09-01', 'sec-amer') h;
 -- what it may not do
 SELECT chargeback.explain(min(usage_id)) FROM usage;
 SELECT set_price('secco', 's1', 'input=0', '2024-01-01');

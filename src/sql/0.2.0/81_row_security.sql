@@ -195,3 +195,6 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- Kept by pg_dump (src/sql/0.2.0/10_dump.sql).
+SELECT chargeback.dump_config('chargeback.view_grant');

@@ -107,15 +107,7 @@ GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rate
     TO chargeback_admin;
 
 -- statement_html(period, org_unit) renders what its caller may read (SECURITY INVOKER over
--- the views above): for viewers and analysts, when this release has it.
-DO $$
-DECLARE
-    f regprocedure;
-BEGIN
-    FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
-             WHERE p.pronamespace = 'chargeback'::regnamespace AND p.proname = 'statement_html'
-    LOOP
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO chargeback_viewer, chargeback_analyst', f);
-    END LOOP;
-END
-$$;
+-- the views above): for viewers and analysts.
+GRANT EXECUTE ON FUNCTION chargeback.statement_html(date, text), chargeback.statement_data(date, text),
+                          chargeback.render_statement(jsonb)
+    TO chargeback_viewer, chargeback_analyst;
