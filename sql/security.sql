@@ -40,7 +40,7 @@ SELECT set_price('secco', 's1', 'input=1 output=2', '2023-01-01') > 0 AS priced;
 SET ROLE sec_ingest;
 SELECT ingest('{"provider": "secco", "model": "s1", "request_id": "sec-r1", "occurred_at": "2023-09-05T10:00:00Z",
                 "tokens": {"input": 1000000, "requests": 1},
-                "attrs": {"department": "sec-emea-sales", "project": "p1", "activity_type": "deal"}}') IS NOT NULL AS ingested;
+                "attrs": {"department": "sec-emea-sales", "project": "sec-p1", "activity_type": "deal"}}') IS NOT NULL AS ingested;
 COPY usage_inbox (payload) FROM stdin;
 {"provider": "secco", "model": "s1", "request_id": "sec-r2", "occurred_at": "2023-09-06T10:00:00Z", "tokens": {"input": 2000000, "requests": 1}, "attrs": {"department": "sec-emea-support", "activity_type": "ticket"}}
 {"provider": "secco", "model": "s1", "request_id": "sec-r3", "occurred_at": "2023-09-07T10:00:00Z", "tokens": {"input": 4000000, "requests": 1}, "attrs": {"department": "sec-amer"}}
@@ -91,7 +91,7 @@ INSERT INTO budget (name, scope, scope_value, amount, enforcement) VALUES
     ('sec emea', 'org_unit', 'sec-emea', 1.50, 'block'),
     ('sec amer', 'org_unit', 'sec-amer', 100, 'alert'),
     ('sec corp', 'org_unit', 'sec-corp', 100, 'alert'),
-    ('sec project', 'project', 'p1', 100, 'alert');
+    ('sec project', 'project', 'sec-p1', 100, 'alert');
 UPDATE budget SET amount = 1.25 WHERE name = 'sec emea';
 INSERT INTO activity_outcome (period, org_unit_id, activity_type, units)
 SELECT date '2023-09-01', org_unit_id, 'deal', 4 FROM org_unit WHERE code = 'sec-emea-sales'

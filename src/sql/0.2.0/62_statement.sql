@@ -58,7 +58,8 @@ BEGIN
     WHERE d.day BETWEEN p_start AND p_end AND d.org_unit = ANY (codes);
     as_of := least(p_end, greatest(p_start, today, last_day));
 
-    SELECT * INTO run FROM chargeback.allocation_run r WHERE r.period = p_start ORDER BY r.run_id DESC LIMIT 1;
+    SELECT r.run_id, r.model, r.status INTO run.run_id, run.model, run.status
+    FROM chargeback.allocation_run r WHERE r.period = p_start ORDER BY r.run_id DESC LIMIT 1;
 
     WITH days AS (
         SELECT g.day::date AS day, coalesce(x.cost, 0) AS cost

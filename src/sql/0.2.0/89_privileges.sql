@@ -111,3 +111,6 @@ GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rate
 GRANT EXECUTE ON FUNCTION chargeback.statement_html(date, text), chargeback.statement_data(date, text),
                           chargeback.render_statement(jsonb)
     TO chargeback_viewer, chargeback_analyst;
+-- Which run a statement shows: the run headers' identity only (their totals are the whole
+-- company's, so not for viewers).
+GRANT SELECT (run_id, period, model, status, created_at) ON chargeback.allocation_run TO chargeback_viewer;
