@@ -3,9 +3,10 @@
 #   dependencies, build, install (extension and CLI), C++ unit tests (GoogleTest, ctest), bounded fuzzing,
 #   pg_regress (sql/ + expected/), isolation specs (test/isolation), TAP (test/t).
 # PostgreSQL refuses to run as root, so the database tests run as the postgres user on a
-# copy of the tree, each on a throwaway cluster. The unit tests run twice: plain and under
-# ASan+UBSan (SANITIZE=0 skips the second). FUZZ_SECONDS sets the fuzzing time per target
-# (default 5 here: 16 targets, under 2 minutes); SKIP_UNIT=1 or SKIP_FUZZ=1 skip those parts.
+# copy of the tree, each on a throwaway cluster. The unit tests run under ASan+UBSan (the
+# clang fuzz build); PLAIN=1 adds a plain gcc build, SANITIZE=0 runs only that. FUZZ_SECONDS
+# sets the fuzzing time per target (default 5 here: 16 targets, under 2 minutes);
+# SKIP_UNIT=1 or SKIP_FUZZ=1 skip those parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -23,7 +24,7 @@ bash scripts/cli.sh    # /usr/local/bin/chargeback, run by test/t/004_cli.pl
 
 if [ "${SKIP_UNIT:-0}" != 1 ]; then
     echo "== C++ unit tests (plain, then ASan+UBSan) and fuzzing"
-    FUZZ_SECONDS=${FUZZ_SECONDS:-5} SKIP_FUZZ=${SKIP_FUZZ:-0} SANITIZE=${SANITIZE:-1} bash scripts/unit.sh
+    FUZZ_SECONDS=${FUZZ_SECONDS:-5} SKIP_FUZZ=${SKIP_FUZZ:-0} SANITIZE=${SANITIZE:-1} PLAIN=${PLAIN:-0} bash scripts/unit.sh
 fi
 
 echo "== pg_regress, isolation and TAP tests (as postgres, throwaway clusters)"

@@ -8,6 +8,7 @@
 #   SANITIZE=1 scripts/unit.sh         also runs the unit tests under ASan+UBSan: linked against
 #                                      the fuzz build's sanitized core (build/fuzz) when clang is
 #                                      there and fuzzing is on, else a gcc build (build/asan)
+#   PLAIN=0 SANITIZE=1 scripts/unit.sh only the sanitized run (when clang is there)
 #   JOBS=1 scripts/unit.sh             build parallelism (default 2)
 #
 # Needs (Debian 12): cmake g++ libgtest-dev nlohmann-json3-dev, and for fuzzing
@@ -38,7 +39,14 @@ build_and_test() {
 }
 have_clang() { command -v clang++ >/dev/null 2>&1 && command -v clang >/dev/null 2>&1; }
 
-build_and_test build/unit Release OFF "unit tests"
+# PLAIN=0 skips the plain build when the sanitized one below runs the same tests (the fuzz
+# build's, with clang): scripts/test.sh does, to keep CI short.
+sanitized_by_fuzz_build() {
+    [[ "$SANITIZE" == "1" ]] && have_clang && [[ "$FUZZ_SECONDS" != "0" && "${SKIP_FUZZ:-0}" != "1" ]]
+}
+if [[ "${PLAIN:-1}" == "1" ]] || ! sanitized_by_fuzz_build; then
+    build_and_test build/unit Release OFF "unit tests"
+fi
 if [[ "$SANITIZE" == "1" ]]; then
     if have_clang && [[ "$FUZZ_SECONDS" != "0" && "${SKIP_FUZZ:-0}" != "1" ]]; then
         # The fuzz build's core already carries ASan+UBSan: the unit tests link against it, so

@@ -43,3 +43,13 @@ SELECT * FROM parse_usage('{"provider": "openai", "model": "m", "tokens": {"bogu
 SELECT * FROM parse_usage('{}', 'nope');
 -- Nothing above crashed: the session is fine.
 SELECT 'still here' AS status;
+
+-- An error message cut to fit (4 kB) ends on a character boundary, never inside one: the
+-- text reaches the client and usage_rejected.error.
+DO $$
+BEGIN
+    PERFORM ('{"x' || repeat('é', 3000) || '": 1}')::jsonb::chargeback.token_usage;
+EXCEPTION WHEN OTHERS THEN
+    PERFORM convert_from(convert_to(SQLERRM, 'UTF8'), 'UTF8');
+    RAISE NOTICE 'cut message: % bytes, valid UTF-8', octet_length(SQLERRM);
+END $$;

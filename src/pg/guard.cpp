@@ -19,7 +19,16 @@ struct CapturedError {
 CapturedError captured;
 
 void copy_text(char* dst, size_t cap, const char* src) {
-    std::snprintf(dst, cap, "%s", src ? src : "");
+    if (cap == 0) return;
+    size_t n = src ? std::strlen(src) : 0;
+    if (n >= cap) {
+        // Truncated: end on a UTF-8 character boundary, never inside a multibyte character
+        // (the message goes to the client and into usage_rejected.error as text).
+        n = cap - 1;
+        while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xC0) == 0x80) --n;
+    }
+    if (n > 0) std::memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 int sqlstate_code(const char* s) {
