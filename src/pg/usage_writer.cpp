@@ -162,11 +162,6 @@ void subxact_callback(SubXactEvent event, SubTransactionId, SubTransactionId, vo
     }
 }
 
-bool utc_periods() {
-    const char* tz = GetConfigOption("chargeback.timezone", true, false);
-    return !tz || pg_strcasecmp(tz, "UTC") == 0 || pg_strcasecmp(tz, "Etc/UTC") == 0 || tz[0] == '\0';
-}
-
 // Plain PostgreSQL code: the first day of the month containing ts in the time zone tz, as
 // chargeback.period_of() computes it.
 DateADT zoned_month_start(TimestampTz ts, Datum tz) {
@@ -176,6 +171,16 @@ DateADT zoned_month_start(TimestampTz ts, Datum tz) {
 }
 
 }  // namespace
+
+const char* chargeback_timezone() {
+    const char* tz = GetConfigOption("chargeback.timezone", true, false);
+    return tz && tz[0] ? tz : "UTC";
+}
+
+bool chargeback_timezone_is_utc() {
+    const char* tz = chargeback_timezone();
+    return pg_strcasecmp(tz, "UTC") == 0 || pg_strcasecmp(tz, "Etc/UTC") == 0;
+}
 
 std::vector<cb::core::PricedUsage>& pending_usage() {
     if (g_pending.empty() && g_rejections.empty()) g_pending_level = GetCurrentTransactionNestLevel();
@@ -212,11 +217,11 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
     // chargeback.timezone values through PostgreSQL's own time zone code), then the open
     // month each is booked into. A row whose month is closed is booked later, as an adjustment.
     DateADT* natural = static_cast<DateADT*>(palloc_or_throw(sizeof(DateADT) * n));
-    if (utc_periods()) {
+    if (chargeback_timezone_is_utc()) {
         for (size_t i = 0; i < n; ++i) natural[i] = cb::core::utc_month_start(*rows[i].rec.occurred_at);
     } else {
         pg_call([&] {
-            Datum tz = CStringGetTextDatum(GetConfigOption("chargeback.timezone", true, false));
+            Datum tz = CStringGetTextDatum(chargeback_timezone());
             for (size_t i = 0; i < n; ++i) natural[i] = zoned_month_start(*rows[i].rec.occurred_at, tz);
         });
     }

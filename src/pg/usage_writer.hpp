@@ -22,6 +22,11 @@ struct WriteResult {
 
 inline constexpr size_t kFlushRows = 5000;
 
+// The chargeback.timezone setting (days and months are counted in it), "UTC" when unset,
+// and whether it is UTC, which the C++ side computes without PostgreSQL's time zone code.
+const char* chargeback_timezone();
+bool chargeback_timezone_is_utc();
+
 // Rows waiting for the end of the statement (the bulk path).
 std::vector<cb::core::PricedUsage>& pending_usage();
 std::vector<Rejection>& pending_rejections();

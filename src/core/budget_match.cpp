@@ -1,0 +1,71 @@
+#include "budget_match.hpp"
+
+#include "error.hpp"
+
+#include <algorithm>
+
+namespace cb::core {
+
+BudgetScope budget_scope_from_name(std::string_view name) {
+    if (name == "global") return BudgetScope::global;
+    if (name == "org_unit") return BudgetScope::org_unit;
+    if (name == "project") return BudgetScope::project;
+    if (name == "principal") return BudgetScope::principal;
+    if (name == "provider") return BudgetScope::provider;
+    if (name == "model") return BudgetScope::model;
+    throw Error(sqlstate::invalid_parameter_value, "unknown budget scope \"" + std::string(name) + "\"");
+}
+
+BudgetMatcher::BudgetMatcher(std::vector<BudgetDef> budgets, const std::vector<std::pair<int64_t, int32_t>>& units)
+    : budgets_(std::move(budgets)) {
+    std::unordered_map<int64_t, size_t> org_budgets;
+    for (size_t i = 0; i < budgets_.size(); ++i) {
+        const BudgetDef& b = budgets_[i];
+        switch (b.scope) {
+            case BudgetScope::global: global_.push_back(i); break;
+            case BudgetScope::org_unit: org_budgets.emplace(b.budget_id, i); break;
+            case BudgetScope::project: by_project_[b.scope_value].push_back(i); break;
+            case BudgetScope::principal: by_principal_[b.scope_value].push_back(i); break;
+            case BudgetScope::provider: by_provider_[b.scope_value].push_back(i); break;
+            case BudgetScope::model: by_model_[b.scope_value].push_back(i); break;
+        }
+    }
+    for (const auto& [budget_id, unit] : units) {
+        auto it = org_budgets.find(budget_id);
+        if (it != org_budgets.end()) by_unit_[unit].push_back(it->second);
+    }
+}
+
+void BudgetMatcher::add_valid(const std::vector<size_t>& candidates, Timestamp at, std::vector<int64_t>& out) const {
+    for (size_t i : candidates) {
+        const BudgetDef& b = budgets_[i];
+        if (b.valid_from <= at && at < b.valid_to) out.push_back(b.budget_id);
+    }
+}
+
+void BudgetMatcher::match(const BudgetRow& row, std::vector<int64_t>& out) const {
+    out.clear();
+    add_valid(global_, row.occurred_at, out);
+    if (auto it = by_unit_.find(row.org_unit_id); it != by_unit_.end()) add_valid(it->second, row.occurred_at, out);
+    // The text lookups build a key only when some budget has that scope.
+    auto lookup = [&](const Index& index, std::optional<std::string_view> key) {
+        if (index.empty() || !key) return;
+        if (auto it = index.find(*key); it != index.end()) add_valid(it->second, row.occurred_at, out);
+    };
+    lookup(by_project_, row.project);
+    lookup(by_principal_, row.principal);
+    lookup(by_provider_, row.provider);
+    lookup(by_model_, row.model);
+    // One budget has one scope value, so the second lookup never finds the first's budgets.
+    if (row.resolved_model && (!row.model || *row.resolved_model != *row.model)) lookup(by_model_, *row.resolved_model);
+    std::sort(out.begin(), out.end());
+}
+
+int32_t utc_day(Timestamp t) {
+    constexpr int64_t kDay = 86400LL * 1000000LL;
+    int64_t d = t / kDay;
+    if (t % kDay < 0) --d;
+    return static_cast<int32_t>(d);
+}
+
+}  // namespace cb::core

@@ -1,0 +1,70 @@
+// Which budgets a usage row counts against: the matching rule of chargeback.budget, kept
+// here so the budget trigger can match a whole statement's rows in one pass instead of
+// joining every row to the budget table once per scope.
+#pragma once
+#include "pure.hpp"
+
+#include "timestamp.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace cb::core {
+
+enum class BudgetScope { global, org_unit, project, principal, provider, model };
+
+// A scope as chargeback.budget.scope spells it; Error 22023 for any other name.
+BudgetScope budget_scope_from_name(std::string_view name);
+
+struct BudgetDef {
+    int64_t budget_id = 0;
+    BudgetScope scope = BudgetScope::global;
+    std::string scope_value;  // empty for global
+    Timestamp valid_from = INT64_MIN;  // -infinity
+    Timestamp valid_to = INT64_MAX;    // NULL (open) or +infinity
+};
+
+// One usage row as the matcher sees it (views into the caller's strings).
+struct BudgetRow {
+    Timestamp occurred_at = 0;
+    int32_t org_unit_id = 0;
+    // nullopt for SQL NULL, which matches no budget.
+    std::optional<std::string_view> project, principal, provider, model;
+    // The catalog model `model` resolves to (chargeback.resolve_model), nullptr when none.
+    const std::string* resolved_model = nullptr;
+};
+
+class BudgetMatcher {
+public:
+    // units: (budget_id, org_unit_id) for every org_unit budget and every unit it covers
+    // (the unit and its descendants, as chargeback.budget_unit holds them).
+    BudgetMatcher(std::vector<BudgetDef> budgets, const std::vector<std::pair<int64_t, int32_t>>& units);
+    // The indexes view the budgets' own strings.
+    BudgetMatcher(const BudgetMatcher&) = delete;
+    BudgetMatcher& operator=(const BudgetMatcher&) = delete;
+
+    bool empty() const { return budgets_.empty(); }
+    bool has_model_budgets() const { return !by_model_.empty(); }
+
+    // Replaces out with the ids of the budgets covering row, ascending (a model budget
+    // matches the reported name or the catalog name it resolves to).
+    void match(const BudgetRow& row, std::vector<int64_t>& out) const;
+
+private:
+    using Index = std::unordered_map<std::string_view, std::vector<size_t>>;
+    void add_valid(const std::vector<size_t>& candidates, Timestamp at, std::vector<int64_t>& out) const;
+
+    std::vector<BudgetDef> budgets_;
+    std::vector<size_t> global_;
+    std::unordered_map<int32_t, std::vector<size_t>> by_unit_;
+    Index by_project_, by_principal_, by_provider_, by_model_;
+};
+
+// The calendar day of t in UTC, as days since 2000-01-01 (PostgreSQL's date).
+int32_t utc_day(Timestamp t);
+
+}  // namespace cb::core
