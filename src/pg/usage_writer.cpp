@@ -34,19 +34,24 @@ const char* kClaimSql =
     "INSERT INTO chargeback.usage_request (provider, request_id, usage_id) "
     "SELECT * FROM unnest($1, $2, $3) ON CONFLICT DO NOTHING RETURNING usage_id";
 
+// The arrays are expanded in the select list (ProjectSet, which streams) rather than in
+// FROM (a function scan, which first copies every row into a tuplestore); list_cost is
+// cast once.
 const char* kInsertSql =
     "INSERT INTO chargeback.usage (usage_id, occurred_at, request_id, provider, model, service_tier,"
     "       principal, org_unit_id, project, activity_type, activity_id, attrs, tokens, list_cost,"
     "       cost, currency, period, status, source, price_id, owner_reason, owner_rule_id, adjusts_period) "
     "SELECT usage_id, occurred_at, request_id, provider, model, service_tier, principal, org_unit_id,"
-    "       project, activity_type, activity_id, attrs::jsonb, tokens, list_cost::numeric,"
-    "       list_cost::numeric, currency, period,"
+    "       project, activity_type, activity_id, attrs::jsonb, tokens, list_cost, list_cost, currency, period,"
     "       CASE WHEN list_cost IS NULL THEN 'unpriced' ELSE 'priced' END, source, price_id,"
     "       owner_reason, owner_rule_id, adjusts_period "
-    "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
-    "     AS t(usage_id, occurred_at, request_id, provider, model, service_tier, principal,"
-    "          org_unit_id, project, activity_type, activity_id, attrs, tokens, list_cost, currency,"
-    "          price_id, owner_reason, owner_rule_id, source, period, adjusts_period)";
+    "FROM (SELECT unnest($1) AS usage_id, unnest($2) AS occurred_at, unnest($3) AS request_id,"
+    "             unnest($4) AS provider, unnest($5) AS model, unnest($6) AS service_tier,"
+    "             unnest($7) AS principal, unnest($8) AS org_unit_id, unnest($9) AS project,"
+    "             unnest($10) AS activity_type, unnest($11) AS activity_id, unnest($12) AS attrs,"
+    "             unnest($13) AS tokens, unnest($14)::numeric AS list_cost, unnest($15) AS currency,"
+    "             unnest($16) AS price_id, unnest($17) AS owner_reason, unnest($18) AS owner_rule_id,"
+    "             unnest($19) AS source, unnest($20) AS period, unnest($21) AS adjusts_period) AS t";
 
 // The open month each usage month is booked into (closed ones move on to the next open
 // month), locked until commit so that close_period() waits for this batch; also makes the
