@@ -85,9 +85,10 @@ private:
         skip_ws();
         if (pos_ >= s_.size() || s_[pos_] != ':') fail("expected ':' after a key");
         ++pos_;
-        json& v = (*container)[key];  // a repeated key keeps the last value, as jsonb does
-        v = nullptr;
-        return &v;
+        // A repeated key keeps the last value, as jsonb does.
+        auto [it, fresh] = container->get_ref<json::object_t&>().emplace(std::move(key), nullptr);
+        if (!fresh) it->second = nullptr;
+        return &it->second;
     }
 
     json scalar() {
@@ -219,6 +220,15 @@ private:
         ++pos_;  // opening quote
         std::string out;
         while (true) {
+            // Most strings are plain printable ASCII: copy such a run at once.
+            size_t run = pos_;
+            while (run < s_.size()) {
+                unsigned char u = static_cast<unsigned char>(s_[run]);
+                if (u < 0x20 || u >= 0x80 || u == '"' || u == '\\') break;
+                ++run;
+            }
+            out.append(s_.data() + pos_, run - pos_);
+            pos_ = run;
             if (pos_ >= s_.size()) fail("unterminated string");
             char c = s_[pos_++];
             if (c == '"') return out;

@@ -32,7 +32,7 @@ constexpr int kInsertArgs = 21;  // usage_id + the 20 columns below
 // to materialize the batch or join it back to what it inserted.
 const char* kClaimSql =
     "INSERT INTO chargeback.usage_request (provider, request_id, usage_id) "
-    "SELECT * FROM unnest($1, $2, $3) ON CONFLICT DO NOTHING RETURNING usage_id";
+    "SELECT unnest($1), unnest($2), unnest($3) ON CONFLICT DO NOTHING RETURNING usage_id";
 
 // The arrays are expanded in the select list (ProjectSet, which streams) rather than in
 // FROM (a function scan, which first copies every row into a tuplestore); list_cost is
