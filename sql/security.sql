@@ -50,6 +50,20 @@ COPY usage_inbox (payload) FROM stdin;
 {"provider": "secco", "model": "s1", "request_id": "sec-r1", "occurred_at": "2023-09-05T10:00:00Z", "tokens": {"input": 1000000, "requests": 1}, "attrs": {"department": "sec-emea-sales"}}
 {"provider": "secco", "model": "s1", "request_id": "sec-bad", "tokens": {"input": -1}}
 \.
+-- The bulk path's row trigger runs as its caller and switches to the owner only around its
+-- SQL, with the fixed search_path: a caller's temporary tables named like ours are not
+-- written, and the caller's user and search_path are theirs again after the COPY (of a
+-- repeated request, which writes only its duplicate log row).
+CREATE TEMP TABLE usage (usage_id bigint);
+CREATE TEMP TABLE usage_request (usage_id bigint);
+SET search_path = pg_temp, public;
+COPY chargeback.usage_inbox (payload) FROM stdin;
+{"provider": "secco", "model": "s1", "request_id": "sec-r3", "occurred_at": "2023-09-07T10:00:00Z", "tokens": {"input": 4000000, "requests": 1}, "attrs": {"department": "sec-amer"}}
+\.
+SELECT (SELECT count(*) FROM pg_temp.usage) + (SELECT count(*) FROM pg_temp.usage_request) AS temp_rows_written,
+       current_user, current_setting('search_path') AS search_path;
+DROP TABLE pg_temp.usage, pg_temp.usage_request;
+SET search_path = chargeback, public;
 -- one request this month, so that budgets have spend
 SELECT ingest(jsonb_build_object('provider', 'secco', 'model', 's1', 'request_id', 'sec-n1', 'occurred_at', now(),
                                  'tokens', '{"input": 1000000, "requests": 1}'::jsonb,

@@ -60,7 +60,7 @@ struct RawRows {
 // partition DDL does not invalidate it; the plan cache re-plans after other changes).
 SPIPlanPtr keep_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types) {
     if (!*slot) {
-        SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+        SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
         if (!plan) elog(ERROR, "preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
         SPI_keepplan(plan);
         *slot = plan;

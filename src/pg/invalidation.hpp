@@ -3,6 +3,7 @@
 // (chargeback.catalog_changed) send that invalidation on every change, to every backend.
 #pragma once
 #include "guard.hpp"
+#include "owner_scope.hpp"
 
 namespace cb::pg {
 
@@ -24,6 +25,7 @@ void reload_cache(CacheWatch& watch, Fetch&& fetch, Build&& build) {
     MemoryContext cxt = nullptr;
     watch.valid = true;
     try {
+        OwnerScope as_owner;  // the tables are read as the extension's owner, whoever asks
         pg_call([&] {
             cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback cache load", ALLOCSET_DEFAULT_SIZES);
             fetch(cxt);

@@ -8,8 +8,9 @@
 -- usage, its rollup, budget spend and holds.
 ALTER FUNCTION chargeback.ingest(jsonb, jsonb, text)
     SECURITY DEFINER SET search_path = pg_catalog, chargeback, pg_temp;
-ALTER FUNCTION chargeback.usage_inbox_insert()
-    SECURITY DEFINER SET search_path = pg_catalog, chargeback, pg_temp;
+-- usage_inbox_insert, the row trigger, is not: it parses, prices and owns each row in C++,
+-- and runs its few SQL statements (cache loads, batch writes) as the owner with this same
+-- search_path itself (src/pg/owner_scope.hpp), instead of switching both for every row.
 ALTER FUNCTION chargeback.usage_inbox_flush()
     SECURITY DEFINER SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.authorize(jsonb, text, text, chargeback.token_usage, text, interval)
