@@ -1,5 +1,6 @@
 #include "attribution_cache.hpp"
 
+#include "datum.hpp"
 #include "invalidation.hpp"
 
 #include "core/json_reader.hpp"
@@ -41,16 +42,6 @@ struct RawAttribution {
     Oid relids[3];
 };
 
-int64 ts_or(HeapTuple t, TupleDesc d, int col, int64 when_null) {
-    bool isnull;
-    Datum v = SPI_getbinval(t, d, col, &isnull);
-    if (isnull) return when_null;
-    TimestampTz ts = DatumGetTimestampTz(v);
-    if (TIMESTAMP_IS_NOBEGIN(ts)) return PG_INT64_MIN;
-    if (TIMESTAMP_IS_NOEND(ts)) return PG_INT64_MAX;
-    return ts;
-}
-
 char* text_or_empty(MemoryContext cxt, HeapTuple t, TupleDesc d, int col) {
     char* v = SPI_getvalue(t, d, col);
     return MemoryContextStrdup(cxt, v ? v : "");
@@ -85,8 +76,8 @@ void fetch(MemoryContext cxt, RawAttribution* out) {
         bool isnull;
         out->members[i].principal = text_or_empty(cxt, t, d, 1);
         out->members[i].unit = DatumGetInt32(SPI_getbinval(t, d, 2, &isnull));
-        out->members[i].from = ts_or(t, d, 3, PG_INT64_MIN);
-        out->members[i].to = ts_or(t, d, 4, PG_INT64_MAX);
+        out->members[i].from = validity_bound(t, d, 3, PG_INT64_MIN);
+        out->members[i].to = validity_bound(t, d, 4, PG_INT64_MAX);
     }
     if (SPI_execute("SELECT rule_id, priority, match::text, org_unit_id, coalesce(project, ''), valid_from, valid_to "
                     "FROM chargeback.ownership_rule",
@@ -104,8 +95,8 @@ void fetch(MemoryContext cxt, RawAttribution* out) {
         r->match = text_or_empty(cxt, t, d, 3);
         r->unit = DatumGetInt32(SPI_getbinval(t, d, 4, &isnull));
         r->project = text_or_empty(cxt, t, d, 5);
-        r->from = ts_or(t, d, 6, PG_INT64_MIN);
-        r->to = ts_or(t, d, 7, PG_INT64_MAX);
+        r->from = validity_bound(t, d, 6, PG_INT64_MIN);
+        r->to = validity_bound(t, d, 7, PG_INT64_MAX);
     }
     SPI_finish();
 }

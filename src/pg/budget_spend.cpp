@@ -5,6 +5,7 @@
 // raises threshold and forecast events. Joining every row to the budget table once per scope
 // in SQL cost a quarter of a bulk ingest with 60 budgets; this is a few hash lookups a row.
 #include "catalog_cache.hpp"
+#include "datum.hpp"
 #include "invalidation.hpp"
 #include "usage_writer.hpp"
 
@@ -68,16 +69,6 @@ SPIPlanPtr keep_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types) {
     return *slot;
 }
 
-int64 ts_bound(HeapTuple t, TupleDesc d, int col, int64 when_null) {
-    bool isnull;
-    Datum v = SPI_getbinval(t, d, col, &isnull);
-    if (isnull) return when_null;
-    TimestampTz ts = DatumGetTimestampTz(v);
-    if (TIMESTAMP_IS_NOBEGIN(ts)) return PG_INT64_MIN;
-    if (TIMESTAMP_IS_NOEND(ts)) return PG_INT64_MAX;
-    return ts;
-}
-
 // Plain PostgreSQL code: every budget row, copied into cxt.
 void fetch_budgets(MemoryContext cxt, RawBudget** out, uint64* n) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
@@ -94,8 +85,8 @@ void fetch_budgets(MemoryContext cxt, RawBudget** out, uint64* n) {
         b.scope = MemoryContextStrdup(cxt, SPI_getvalue(t, d, 2));
         char* v = SPI_getvalue(t, d, 3);
         b.value = v ? MemoryContextStrdup(cxt, v) : nullptr;
-        b.from = ts_bound(t, d, 4, PG_INT64_MIN);
-        b.to = ts_bound(t, d, 5, PG_INT64_MAX);
+        b.from = validity_bound(t, d, 4, PG_INT64_MIN);
+        b.to = validity_bound(t, d, 5, PG_INT64_MAX);
         Datum u = SPI_getbinval(t, d, 6, &isnull);
         b.unit = isnull ? 0 : DatumGetInt32(u);
     }

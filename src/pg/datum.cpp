@@ -53,4 +53,14 @@ char* numeric_cstring(Datum numeric) { return DatumGetCString(DirectFunctionCall
 
 char* jsonb_cstring(Jsonb* j) { return JsonbToCString(nullptr, &j->root, VARSIZE(j)); }
 
+int64 validity_bound(HeapTuple t, TupleDesc d, int col, int64 when_null) {
+    bool isnull;
+    Datum v = SPI_getbinval(t, d, col, &isnull);
+    if (isnull) return when_null;
+    TimestampTz ts = DatumGetTimestampTz(v);
+    if (TIMESTAMP_IS_NOBEGIN(ts)) return PG_INT64_MIN;
+    if (TIMESTAMP_IS_NOEND(ts)) return PG_INT64_MAX;
+    return ts;
+}
+
 }  // namespace cb::pg

@@ -29,5 +29,8 @@ Datum jsonb_datum(const std::string& json_text);
 std::string_view text_view(text* t);
 char* numeric_cstring(Datum numeric);  // palloc'd decimal text
 char* jsonb_cstring(Jsonb* j);         // palloc'd JSON text
+// A valid_from / valid_to column of an SPI result row as a core Timestamp: -infinity and
+// +infinity become INT64_MIN and INT64_MAX, NULL (an open end) becomes when_null.
+int64 validity_bound(HeapTuple t, TupleDesc d, int col, int64 when_null);
 
 }  // namespace cb::pg
