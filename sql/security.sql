@@ -94,7 +94,7 @@ SELECT grant_view('sec_sales', 'sec-emea-sales') AS units;
 SELECT grant_view('sec_group', 'sec-amer') AS units;
 SELECT grant_view('sec_nobody', 'sec-amer') AS units;   -- not a viewer: a notice says so
 SELECT revoke_view('sec_nobody') AS revoked;
-SELECT role, o.code FROM view_grant JOIN org_unit o USING (org_unit_id) WHERE role LIKE 'sec\_%' ORDER BY 1, 2;
+SELECT role, o.code FROM view_grant JOIN org_unit o USING (org_unit_id) WHERE role::text LIKE 'sec\_%' ORDER BY role::text, 2;
 
 -- The admin's other work: prices, rules, memberships, budgets, outcomes, a chargeback run.
 SELECT set_price('secco', 's1', 'input=1 output=3', '2023-10-01') > 0 AS repriced;
@@ -162,7 +162,7 @@ UNION ALL SELECT 'unpriced_usage', p.model, sum(p.requests), NULL FROM unpriced_
 UNION ALL SELECT 'data_quality', q.check_name, sum(q.rows), NULL FROM data_quality q
           WHERE q.check_name IN ('rejected', 'duplicate_dropped') GROUP BY 2
 UNION ALL SELECT 'usage_rejected', NULL, count(*), NULL FROM usage_rejected
-UNION ALL SELECT 'view_grant', g.role, count(*), NULL FROM view_grant g WHERE g.role LIKE 'sec\_%' GROUP BY 2;
+UNION ALL SELECT 'view_grant', g.role::text, count(*), NULL FROM view_grant g WHERE g.role::text LIKE 'sec\_%' GROUP BY 2;
 GRANT SELECT ON sec_seen TO PUBLIC;
 CREATE FUNCTION pg_temp.secco_cost() RETURNS numeric LANGUAGE sql STABLE
 AS $$ SELECT sum(cost) FROM chargeback.showback WHERE provider = 'secco' $$;
@@ -351,6 +351,22 @@ FROM pg_temp.plan_of('SELECT count(*) FROM chargeback.daily_rollup') l WHERE l ~
 SELECT count(*) FILTER (WHERE l ~ 'InitPlan') AS initplans, count(*) FILTER (WHERE l ~ 'SubPlan') AS subplans
 FROM pg_temp.plan_of('SELECT * FROM chargeback.showback WHERE period = ''2023-09-01''') l;
 RESET ROLE;
+
+-- A scope names its role by OID, as PostgreSQL's own grants do: a role created later under
+-- a dropped role's name sees nothing, and the dropped role's scope is inert until removed.
+CREATE ROLE sec_reused IN ROLE chargeback_viewer;
+SELECT grant_view('sec_reused', 'sec-amer') > 0 AS scoped;
+SET ROLE sec_reused;
+SELECT count(*) AS usage_seen_by_the_first FROM usage;
+RESET ROLE;
+DROP ROLE sec_reused;
+CREATE ROLE sec_reused IN ROLE chargeback_viewer;
+SET ROLE sec_reused;
+SELECT count(*) AS usage_seen_by_the_second FROM usage;
+RESET ROLE;
+SELECT count(*) AS inert_scopes FROM view_grant WHERE role::oid NOT IN (SELECT oid FROM pg_roles);
+DELETE FROM view_grant WHERE role::oid NOT IN (SELECT oid FROM pg_roles);
+DROP ROLE sec_reused;
 
 -- Clean up the test roles (the chargeback roles stay: they belong to the cluster).
 SELECT revoke_view(r) FROM unnest(ARRAY['sec_emea', 'sec_sales', 'sec_group']) r;

@@ -4,7 +4,7 @@
 
 -- Which role may see which org unit (and everything below it).
 CREATE TABLE chargeback.view_grant (
-    role name NOT NULL,
+    role regrole NOT NULL,
     org_unit_id integer NOT NULL REFERENCES chargeback.org_unit (org_unit_id) ON DELETE CASCADE,
     granted_at timestamptz NOT NULL DEFAULT now(),
     granted_by text NOT NULL DEFAULT session_user,
@@ -13,7 +13,7 @@ CREATE TABLE chargeback.view_grant (
 COMMENT ON TABLE chargeback.view_grant IS
     'viewer scopes made by chargeback.grant_view(): members of role see the org unit and its descendants';
 COMMENT ON COLUMN chargeback.view_grant.role IS
-    'role name as stored in pg_roles (case-sensitive); every role that has its privileges (pg_has_role USAGE) gets the scope';
+    'the role (by OID, as PostgreSQL''s own grants: a role created later under a dropped role''s name gets nothing); every role that has its privileges (pg_has_role USAGE) gets the scope';
 
 -- True for members of chargeback_analyst (admins are members too): no row filter.
 CREATE FUNCTION chargeback.sees_all() RETURNS boolean
@@ -38,9 +38,8 @@ AS $$
                 THEN (SELECT coalesce(array_agg(u.org_unit_id ORDER BY u.org_unit_id), '{}') FROM chargeback.org_unit u)
                 ELSE (SELECT coalesce(array_agg(DISTINCT d ORDER BY d), '{}')
                       FROM chargeback.view_grant g
-                      JOIN pg_catalog.pg_roles r ON r.rolname = g.role
                       CROSS JOIN LATERAL chargeback.org_unit_descendants(g.org_unit_id) d
-                      WHERE pg_catalog.pg_has_role(r.oid, 'USAGE'))
+                      WHERE pg_catalog.pg_has_role(g.role::oid, 'USAGE'))
            END
 $$;
 COMMENT ON FUNCTION chargeback.visible_org_units() IS
@@ -76,7 +75,8 @@ BEGIN
             MESSAGE = format('unknown org unit %s', coalesce(quote_literal(grant_view.org_unit), 'NULL')),
             HINT = 'give the code of a chargeback.org_unit (matched case-insensitively)';
     END IF;
-    INSERT INTO chargeback.view_grant (role, org_unit_id) VALUES (grant_view.role, unit) ON CONFLICT DO NOTHING;
+    INSERT INTO chargeback.view_grant (role, org_unit_id)
+    SELECT r.oid::regrole, unit FROM pg_catalog.pg_roles r WHERE r.rolname = grant_view.role ON CONFLICT DO NOTHING;
     IF NOT pg_catalog.pg_has_role(grant_view.role, 'chargeback_viewer', 'USAGE')
        AND NOT pg_catalog.pg_has_role(grant_view.role, 'chargeback_analyst', 'USAGE') THEN
         RAISE NOTICE USING
@@ -106,7 +106,7 @@ BEGIN
             HINT = 'give the code of a chargeback.org_unit (matched case-insensitively), or NULL for every scope of the role';
     END IF;
     DELETE FROM chargeback.view_grant g
-     WHERE g.role = revoke_view.role
+     WHERE g.role::oid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = revoke_view.role)
        AND (revoke_view.org_unit IS NULL
             OR g.org_unit_id = (SELECT u.org_unit_id FROM chargeback.org_unit u WHERE lower(u.code) = lower(revoke_view.org_unit)));
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -173,9 +173,7 @@ CREATE POLICY usage_duplicate_read ON chargeback.usage_duplicate FOR SELECT USIN
 -- A role reads its own scopes (visible_org_units() reads them as the caller).
 ALTER TABLE chargeback.view_grant ENABLE ROW LEVEL SECURITY;
 CREATE POLICY view_grant_read ON chargeback.view_grant FOR SELECT
-    USING ((SELECT chargeback.sees_all())
-           OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                      WHERE r.rolname = view_grant.role AND pg_catalog.pg_has_role(r.oid, 'USAGE')));
+    USING ((SELECT chargeback.sees_all()) OR pg_catalog.pg_has_role(view_grant.role::oid, 'USAGE'));
 CREATE POLICY view_grant_admin ON chargeback.view_grant TO chargeback_admin USING (true) WITH CHECK (true);
 
 -- Views run with the rights of their owner in PostgreSQL 15, which row security does not
