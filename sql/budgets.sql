@@ -62,6 +62,16 @@ SELECT name, amount, spend, reserved, remaining, pct_used, forecast >= spend AS 
        CASE WHEN period_start = period_end THEN state ELSE (state <> 'ok')::text END AS state_or_alerting
 FROM budget_status ORDER BY name;
 
+-- No hold outlives chargeback.max_hold_ttl (1 hour unless a superuser raises it): 22023.
+\set VERBOSITY sqlstate
+SELECT * FROM authorize('{"department": "growth"}', 'budgetco', 'bm', 'input=10', 'standard', '2 hours');
+\set VERBOSITY default
+BEGIN;
+SET LOCAL chargeback.max_hold_ttl = '3h';
+SELECT reservation_id IS NOT NULL AS held_for_two_hours, chargeback.max_hold_ttl()
+FROM authorize('{"department": "growth"}', 'budgetco', 'bm', 'input=10', 'standard', '2 hours');
+ROLLBACK;
+
 -- A hold that expired counts for nothing, without any job running.
 INSERT INTO reservation (budget_id, amount, expires_at)
 SELECT budget_id, 0.05, now() - interval '1 second' FROM budget WHERE name = 'growth cap';

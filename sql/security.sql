@@ -131,6 +131,8 @@ FROM authorize('{"department": "sec-emea-support"}', 'secco', 's1', 'input=10000
 SELECT ingest(jsonb_build_object('provider', 'secco', 'model', 's1', 'request_id', 'sec-n2', 'occurred_at', now(),
                                  'tokens', '{"input": 200000, "requests": 1}'::jsonb,
                                  'attrs', '{"department": "sec-emea-support"}'::jsonb)) IS NOT NULL AS ingested_now;
+-- How long a hold may last is not the ingest role's to choose.
+SET chargeback.max_hold_ttl = '30d';
 RESET ROLE;
 
 -- Every view and table a viewer reads, as (object, org unit, rows, cost): the same query

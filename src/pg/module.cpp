@@ -4,6 +4,16 @@
 
 static char* cb_timezone = nullptr;
 static bool cb_restoring = false;
+static int max_hold_ttl_seconds = 3600;
+
+// max_hold_ttl() -> interval: chargeback.max_hold_ttl as an interval. Read through C so that
+// the module, and with it the PGC_SUSET check of a value set before it loaded, is in place.
+CB_FUNCTION(cb_max_hold_ttl) {
+    Interval* ttl = static_cast<Interval*>(palloc0(sizeof(Interval)));
+    (void)fcinfo;
+    ttl->time = static_cast<TimeOffset>(max_hold_ttl_seconds) * USECS_PER_SEC;
+    PG_RETURN_INTERVAL_P(ttl);
+}
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -21,5 +31,10 @@ void _PG_init(void) {
     DefineCustomBoolVariable("chargeback.restoring", "A pg_restore is loading the extension's tables.",
                              "The audit log is restored as dumped; restored rows are not logged again.",
                              &cb_restoring, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    // Holds tie up a block budget until they expire or settle: the ingest role may not
+    // choose how long (a superuser setting).
+    DefineCustomIntVariable("chargeback.max_hold_ttl", "Longest a hold made by authorize() may last.",
+                            "authorize() and INSERTs into chargeback.reservation refuse a longer ttl.", &max_hold_ttl_seconds,
+                            3600, 1, 30 * 24 * 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("chargeback");
 }

@@ -80,7 +80,7 @@ INSERT INTO usage_inbox (payload) VALUES
 -- A hold settled by its usage, and one left open.
 SELECT reservation_id FROM authorize('{"department": "marketing", "request_id": "held-1"}', 'openai', 'gpt-4o', 'input=1000 output=100');
 SELECT ingest('{"provider": "openai", "model": "gpt-4o", "request_id": "held-1", "tokens": {"input": 900, "output": 90}, "attrs": {"department": "marketing"}}');
-SELECT reservation_id FROM authorize('{"department": "marketing"}', 'openai', 'gpt-4o', 'input=1000 output=100', ttl => '1 day');
+SELECT reservation_id FROM authorize('{"department": "marketing"}', 'openai', 'gpt-4o', 'input=1000 output=100', ttl => '50 minutes');
 -- Allocation inputs.
 INSERT INTO fixed_charge (period, provider, description, amount) VALUES ('2026-09-01', 'openai', 'seats', 120.00),
     ('2026-10-01', 'openai', 'seats', 120.00);

@@ -5,6 +5,12 @@
 -- 2.0034 of 2.00). A settled or expired hold holds nothing, so it is not checked against
 -- its budget: a restore loads past holds of a block budget that its restored spend may
 -- already exceed (test/t/005_dump_restore.pl).
+-- No open hold outlives chargeback.max_hold_ttl (default 1 hour, a superuser setting): the
+-- ingest role could otherwise tie up a block budget with a long ttl.
+CREATE FUNCTION chargeback.max_hold_ttl() RETURNS interval
+    AS 'MODULE_PATHNAME', 'cb_max_hold_ttl' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.max_hold_ttl() IS 'the chargeback.max_hold_ttl setting: the longest an open hold may last';
+
 CREATE OR REPLACE FUNCTION chargeback.reservation_before_insert() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, chargeback
@@ -16,6 +22,13 @@ DECLARE
 BEGIN
     SELECT * INTO b FROM chargeback.budget WHERE budget_id = NEW.budget_id;
     NEW.period_start := coalesce(NEW.period_start, chargeback.budget_period_start(b.period, now()));
+    -- (A restore loads holds as they were made, under whatever limit held then.)
+    IF NEW.settled_at IS NULL AND NEW.expires_at > now() + chargeback.max_hold_ttl()
+       AND coalesce(current_setting('chargeback.restoring', true), 'off') <> 'on' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('a hold until %s is longer than chargeback.max_hold_ttl (%s)', NEW.expires_at, chargeback.max_hold_ttl()),
+            HINT = 'ask for a shorter ttl; a superuser can raise chargeback.max_hold_ttl';
+    END IF;
     IF b.enforcement <> 'block' OR NEW.settled_at IS NOT NULL OR NEW.expires_at <= now() THEN
         RETURN NEW;
     END IF;

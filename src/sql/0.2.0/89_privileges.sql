@@ -6,7 +6,8 @@ GRANT USAGE ON SCHEMA chargeback TO PUBLIC;
 
 -- Functions: nothing for PUBLIC, then the pure ones back (types and their I/O, operators,
 -- casts and aggregates, cost(), parsers that store nothing, allocate() and allocate_agg(),
--- the allocation engine's pure computation, name normalization, calendar helpers).
+-- the allocation engine's pure computation, name normalization, calendar helpers, the
+-- hold ttl setting).
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA chargeback FROM PUBLIC;
 DO $$
 DECLARE
@@ -19,7 +20,8 @@ BEGIN
                                      'numeric_mul_token_rates', 'is_currency', 'cost', 'normalize_provider',
                                      'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'valid_rule_match',
                                      'allocate', 'allocation_compute', 'forecast', 'forecast_accum', 'forecast_final',
-                                     'period_of', 'day_of', 'budget_period_start', 'budget_period_end', 'focus_service'))
+                                     'period_of', 'day_of', 'budget_period_start', 'budget_period_end', 'focus_service',
+                                     'max_hold_ttl'))
              ORDER BY p.oid::regprocedure::text
     LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', f);
