@@ -64,7 +64,7 @@ FROM budget b, (VALUES
     ('jobs-expired-2d',  interval '2 days 10 minutes', interval '2 days',  NULL),
     ('jobs-settled-1d',  interval '1 day',             interval '1 day',   interval '1 day'),
     ('jobs-open',        interval '0',                 interval '-10 minutes', NULL),
-    ('jobs-long-hold',   interval '10 days',           interval '-1 day',  NULL)
+    ('jobs-long-hold',   interval '10 days',           interval '-50 minutes', NULL)
 ) AS h(request_id, created_ago, expires_ago, settled_ago)
 WHERE b.name = 'jobs holds';
 
