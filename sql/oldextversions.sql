@@ -14,11 +14,14 @@ SELECT extversion FROM pg_extension WHERE extname = 'pg_chargeback';
 -- usage recorded under 0.1.0
 SELECT count(*) FROM chargeback.ingest('{"id": "chatcmpl-upgrade-1", "model": "gpt-4o-2024-08-06", "created": 1830297600, "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "prompt_tokens_details": {"cached_tokens": 200}}}', '{"org_unit": "unattributed"}', 'openai_chat');
 SELECT sum(cost) AS cost_before FROM chargeback.usage \gset
+-- and a closed month, whose final run the upgrade gives its per-currency header
+SELECT chargeback.close_period('2028-01-01') > 0 AS closed;
 ALTER EXTENSION pg_chargeback UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'pg_chargeback';
 -- the data is still there and the extension still works
 SELECT sum(cost) = :cost_before AS same_cost, count(*) AS requests FROM chargeback.usage;
 SELECT chargeback.cost('input=1000000 output=1000'::chargeback.token_usage, 'input=2.5 output=10'::chargeback.token_rates);
+SELECT status, currency, total, lines, totals FROM chargeback.allocation_run;
 :members \gset upgraded_
 
 \c cb_fresh
