@@ -42,7 +42,7 @@ SELECT o.code, l.project, l.component, l.source, l.amount, l.basis->>'exact' AS 
 FROM allocation_line l JOIN org_unit o USING (org_unit_id) WHERE run_id = :oct_run
 ORDER BY o.code, l.component, l.source;
 -- The run ties out to the invoice to the cent; per owner totals.
-SELECT total, metered, fixed, lines, currency, totals FROM allocation_run WHERE run_id = :oct_run;
+SELECT total, metered, fixed, lines, totals FROM allocation_run WHERE run_id = :oct_run;
 SELECT sum(amount) AS lines_sum FROM allocation_line WHERE run_id = :oct_run;
 SELECT o.code, sum(l.amount) AS charged FROM allocation_line l JOIN org_unit o USING (org_unit_id)
 WHERE run_id = :oct_run GROUP BY o.code ORDER BY o.code;
@@ -145,6 +145,6 @@ SELECT run_allocation('2027-12-01');
 SELECT count(pg_temp.use('f1', '2028-02-03T10:00:00Z', 'a-marketing', NULL, NULL, 12)) AS requests;
 INSERT INTO fixed_charge (period, provider, description, amount, currency) VALUES ('2028-02-01', 'allocco', 'EU seats', 9.00, 'EUR');
 SELECT run_allocation('2028-02-01') AS feb_run \gset
-SELECT currency, metered, fixed, total, lines, totals FROM allocation_run WHERE run_id = :feb_run;
+SELECT metered, fixed, total, lines, totals FROM allocation_run WHERE run_id = :feb_run;
 SELECT l.currency, sum(l.amount) AS lines_sum, (r.totals -> l.currency ->> 'total')::numeric AS header_total
 FROM allocation_line l JOIN allocation_run r USING (run_id) WHERE l.run_id = :feb_run GROUP BY l.currency, r.totals ORDER BY 1;

@@ -21,7 +21,7 @@ SELECT extversion FROM pg_extension WHERE extname = 'pg_chargeback';
 -- the data is still there and the extension still works
 SELECT sum(cost) = :cost_before AS same_cost, count(*) AS requests FROM chargeback.usage;
 SELECT chargeback.cost('input=1000000 output=1000'::chargeback.token_usage, 'input=2.5 output=10'::chargeback.token_rates);
-SELECT status, currency, total, lines, totals FROM chargeback.allocation_run;
+SELECT status, total, lines, totals FROM chargeback.allocation_run;
 :members \gset upgraded_
 
 \c cb_fresh

@@ -1,14 +1,13 @@
 -- A run's header per currency (0.2.0). The allocation engine runs each currency on its own,
 -- so a month with, say, USD invoices and an EUR fixed charge has lines in both; 0.1.0's
 -- header added them into one metered, fixed and total. Now `totals` holds them per
--- currency, and the single-currency columns are filled only when there is one currency.
+-- currency, and metered, fixed and total are filled only when there is one currency. (No
+-- `currency` column: queries joining runs to their lines name the lines' currency unqualified.)
 ALTER TABLE chargeback.allocation_run
-    ADD COLUMN currency text,
     ADD COLUMN totals jsonb NOT NULL DEFAULT '{}',
     ALTER COLUMN metered DROP NOT NULL,
     ALTER COLUMN fixed DROP NOT NULL,
     ALTER COLUMN total DROP NOT NULL;
-COMMENT ON COLUMN chargeback.allocation_run.currency IS 'the currency of every line of the run; NULL when the run has lines in more than one (see totals)';
 COMMENT ON COLUMN chargeback.allocation_run.totals IS 'per currency: metered cost, fixed charges, what the lines sum to, and how many lines, e.g. {"USD": {"metered": 70.5, "fixed": 5, "total": 76, "lines": 12}}';
 COMMENT ON COLUMN chargeback.allocation_run.metered IS 'metered cost of the period when the run has one currency (NULL otherwise: see totals)';
 COMMENT ON COLUMN chargeback.allocation_run.fixed IS 'fixed charges of the period when the run has one currency (NULL otherwise: see totals)';
@@ -19,12 +18,11 @@ COMMENT ON COLUMN chargeback.allocation_run.total IS 'what the lines sum to (inv
 -- this one is the upgrade's own.)
 ALTER TABLE chargeback.allocation_run DISABLE TRIGGER allocation_run_frozen;
 UPDATE chargeback.allocation_run r
-   SET currency = CASE WHEN h.currencies = 1 THEN h.currency END,
-       metered = CASE WHEN h.currencies <= 1 THEN r.metered END,
+   SET metered = CASE WHEN h.currencies <= 1 THEN r.metered END,
        fixed = CASE WHEN h.currencies <= 1 THEN r.fixed END,
        total = CASE WHEN h.currencies <= 1 THEN r.total END,
        totals = h.totals
-  FROM (SELECT x.run_id, count(*) AS currencies, min(x.currency) AS currency,
+  FROM (SELECT x.run_id, count(*) AS currencies,
                jsonb_object_agg(x.currency, jsonb_build_object('total', x.total, 'lines', x.lines)) AS totals
           FROM (SELECT l.run_id, l.currency, sum(l.amount) AS total, count(*) AS lines
                   FROM chargeback.allocation_line l GROUP BY 1, 2) x
@@ -54,8 +52,8 @@ BEGIN
     SELECT run, p, l.org_unit_id, l.project, l.activity_type, l.component, l.source, l.amount, l.currency, l.basis
       FROM chargeback.allocation_compute(doc) l;
     -- The header per currency (the engine runs each currency on its own; no currency is
-    -- added to another): totals has one entry per currency, and metered, fixed, total and
-    -- currency are filled when the run has a single currency.
+    -- added to another): totals has one entry per currency, and metered, fixed and total are
+    -- filled when the run has a single currency.
     WITH parts AS (
         SELECT coalesce(nullif(c->>'currency', ''), 'USD') AS currency, (c->>'cost')::numeric AS metered,
                0::numeric AS fixed, 0::numeric AS total, 0 AS lines
@@ -70,7 +68,7 @@ BEGIN
                sum(p.lines)::integer AS lines
           FROM parts p GROUP BY p.currency),
     header AS (
-        SELECT count(*) AS currencies, min(c.currency) AS currency,
+        SELECT count(*) AS currencies,
                coalesce(sum(c.metered), 0) AS metered, coalesce(sum(c.fixed), 0) AS fixed,
                coalesce(sum(c.total), 0) AS total, coalesce(sum(c.lines), 0)::integer AS lines,
                coalesce(jsonb_object_agg(c.currency, jsonb_build_object('metered', c.metered, 'fixed', c.fixed,
@@ -78,8 +76,7 @@ BEGIN
                         FILTER (WHERE c.currency IS NOT NULL), '{}') AS totals
           FROM per_currency c)
     UPDATE chargeback.allocation_run r
-       SET currency = CASE WHEN h.currencies = 1 THEN h.currency END,
-           metered = CASE WHEN h.currencies <= 1 THEN h.metered END,
+       SET metered = CASE WHEN h.currencies <= 1 THEN h.metered END,
            fixed = CASE WHEN h.currencies <= 1 THEN h.fixed END,
            total = CASE WHEN h.currencies <= 1 THEN h.total END,
            lines = h.lines,
