@@ -46,7 +46,7 @@ fi
 
 log "fuzz targets: configure + build ($BUILD, clang, libFuzzer, ASan+UBSan)"
 CC=clang CXX=clang++ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCB_FUZZ=ON -DCB_UNIT_TESTS=OFF -DCB_SANITIZE=OFF >/dev/null
+    -DCB_FUZZ=ON -DCB_UNIT_TESTS=ON -DCB_SANITIZE=OFF >/dev/null  # as scripts/unit.sh configures it (no reconfigure)
 cmake --build "$BUILD" -j "$JOBS" --target fuzz_targets
 
 mapfile -t ALL < <(grep -v '^$' "$BUILD/fuzz_targets.txt")

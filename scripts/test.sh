@@ -23,7 +23,7 @@ make -s install >/dev/null
 bash scripts/cli.sh    # /usr/local/bin/chargeback, run by test/t/004_cli.pl
 
 if [ "${SKIP_UNIT:-0}" != 1 ]; then
-    echo "== C++ unit tests (plain, then ASan+UBSan) and fuzzing"
+    echo "== C++ unit tests (under ASan+UBSan; PLAIN=1 adds a plain build) and fuzzing"
     FUZZ_SECONDS=${FUZZ_SECONDS:-5} SKIP_FUZZ=${SKIP_FUZZ:-0} SANITIZE=${SANITIZE:-1} PLAIN=${PLAIN:-0} bash scripts/unit.sh
 fi
 

@@ -34,7 +34,10 @@ FROM usage u JOIN budget b
   ON b.valid_from <= u.occurred_at AND (b.valid_to IS NULL OR b.valid_to > u.occurred_at)
  AND CASE b.scope
          WHEN 'global' THEN true
-         WHEN 'org_unit' THEN EXISTS (SELECT 1 FROM budget_unit bu WHERE bu.budget_id = b.budget_id AND bu.org_unit_id = u.org_unit_id)
+         WHEN 'org_unit' THEN u.org_unit_id IN (  -- the unit and its descendants, from org_unit itself
+             WITH RECURSIVE sub(id) AS (SELECT o.org_unit_id FROM org_unit o WHERE o.code = b.scope_value
+                                        UNION ALL SELECT o.org_unit_id FROM org_unit o JOIN sub ON o.parent_id = sub.id)
+             SELECT id FROM sub)
          WHEN 'project' THEN b.scope_value = u.project
          WHEN 'principal' THEN b.scope_value = u.principal
          WHEN 'provider' THEN b.scope_value = u.provider
@@ -66,8 +69,8 @@ FROM generate_series(1, 24000) i;
 SELECT count(*) AS rows, count(*) FILTER (WHERE cost IS NULL) AS unpriced FROM usage;
 SELECT * FROM pg_temp.spend_check;
 
--- A re-price from the 15th (one UPDATE of 8800 priced rows, more than the trigger reads at
--- once) moves spend by the difference.
+-- A re-price from the 15th (one UPDATE of more priced rows than the trigger reads at once)
+-- moves spend by the difference.
 SELECT set_price('bsx', 'bsx-model', 'input=5 output=20', '2026-03-15') > 0 AS price_doubled;
 SELECT reprice('2026-03-15', '2026-04-01') AS repriced;
 SELECT * FROM pg_temp.spend_check;

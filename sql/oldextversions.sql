@@ -12,7 +12,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION pg_chargeback VERSION '0.1.0';
 SELECT extversion FROM pg_extension WHERE extname = 'pg_chargeback';
 -- usage recorded under 0.1.0
-SELECT count(*) FROM chargeback.ingest('{"id": "chatcmpl-upgrade-1", "model": "gpt-4o-2024-08-06", "created": 1830297600, "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "prompt_tokens_details": {"cached_tokens": 200}}}', '{"org_unit": "unattributed"}', 'openai_chat');
+SELECT count(*) FROM chargeback.ingest('{"id": "chatcmpl-upgrade-1", "model": "gpt-4o-2024-08-06", "created": 1830297600, "usage": {"prompt_tokens": 1000000, "completion_tokens": 100000, "prompt_tokens_details": {"cached_tokens": 200000}}}', '{"org_unit": "unattributed"}', 'openai_chat');
 SELECT sum(cost) AS cost_before FROM chargeback.usage \gset
 -- and a closed month, whose final run the upgrade gives its per-currency header
 SELECT chargeback.close_period('2028-01-01') > 0 AS closed;

@@ -7,11 +7,13 @@
 #include "cli/load.hpp"
 #include "cli/progress.hpp"
 #include "cli/table.hpp"
+#include "core/timestamp.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <unistd.h>
 
 namespace cb::cli {
@@ -43,10 +45,10 @@ void indent_print(const std::string& block) {
     std::fflush(stdout);
 }
 
+// "March 2026" for a period given as YYYY-MM-DD (checked when the options were read).
 std::string month_name(const std::string& period) {
-    static const char* kMonths[] = {"January", "February", "March", "April", "May", "June", "July",
-                                    "August", "September", "October", "November", "December"};
-    return std::string(kMonths[std::stoi(period.substr(5, 2)) - 1]) + " " + period.substr(0, 4);
+    std::optional<cb::core::CivilDate> d = cb::core::parse_iso_date(period);
+    return d ? cb::core::month_title(d->year, d->month) : period;
 }
 
 // A fresh database only: the demo adds a thousand people and two months of usage.

@@ -47,7 +47,6 @@ void BudgetMatcher::match(const BudgetRow& row, std::vector<int64_t>& out) const
     out.clear();
     add_valid(global_, row.occurred_at, out);
     if (auto it = by_unit_.find(row.org_unit_id); it != by_unit_.end()) add_valid(it->second, row.occurred_at, out);
-    // The text lookups build a key only when some budget has that scope.
     auto lookup = [&](const Index& index, std::optional<std::string_view> key) {
         if (index.empty() || !key) return;
         if (auto it = index.find(*key); it != index.end()) add_valid(it->second, row.occurred_at, out);
@@ -57,15 +56,8 @@ void BudgetMatcher::match(const BudgetRow& row, std::vector<int64_t>& out) const
     lookup(by_provider_, row.provider);
     lookup(by_model_, row.model);
     // One budget has one scope value, so the second lookup never finds the first's budgets.
-    if (row.resolved_model && (!row.model || *row.resolved_model != *row.model)) lookup(by_model_, *row.resolved_model);
+    if (row.resolved_model != row.model) lookup(by_model_, row.resolved_model);
     std::sort(out.begin(), out.end());
-}
-
-int32_t utc_day(Timestamp t) {
-    constexpr int64_t kDay = 86400LL * 1000000LL;
-    int64_t d = t / kDay;
-    if (t % kDay < 0) --d;
-    return static_cast<int32_t>(d);
 }
 
 }  // namespace cb::core

@@ -34,8 +34,8 @@ struct BudgetRow {
     int32_t org_unit_id = 0;
     // nullopt for SQL NULL, which matches no budget.
     std::optional<std::string_view> project, principal, provider, model;
-    // The catalog model `model` resolves to (chargeback.resolve_model), nullptr when none.
-    const std::string* resolved_model = nullptr;
+    // The catalog model `model` resolves to (chargeback.resolve_model), nullopt when none.
+    std::optional<std::string_view> resolved_model;
 };
 
 class BudgetMatcher {
@@ -63,8 +63,5 @@ private:
     std::unordered_map<int32_t, std::vector<size_t>> by_unit_;
     Index by_project_, by_principal_, by_provider_, by_model_;
 };
-
-// The calendar day of t in UTC, as days since 2000-01-01 (PostgreSQL's date).
-int32_t utc_day(Timestamp t);
 
 }  // namespace cb::core

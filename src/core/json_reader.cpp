@@ -237,10 +237,7 @@ private:
                 utf8_sequence(out, static_cast<unsigned char>(c));
                 continue;
             }
-            if (c != '\\') {
-                out += c;
-                continue;
-            }
+            // Only an escape is left: the run above stops at nothing else.
             if (pos_ >= s_.size()) fail("unterminated string");
             char e = s_[pos_++];
             switch (e) {

@@ -2,6 +2,7 @@
 
 #include "decimal.hpp"
 #include "error.hpp"
+#include "timestamp.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -60,6 +61,17 @@ const int128 kMaxAmount = pow10_128(27);
 
 [[noreturn]] void bad(const std::string& what) {
     throw Error(sqlstate::invalid_parameter_value, "statement input: " + what);
+}
+
+// At most max_chars code points (never cuts a UTF-8 sequence), with an ellipsis if cut.
+std::string shorten(const std::string& s, size_t max_chars) {
+    size_t chars = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+        if (chars == max_chars) return s.substr(0, i) + "\u2026";
+        ++chars;
+    }
+    return s;
 }
 
 const json& member(const json& o, const char* key, const std::string& where) {
@@ -128,52 +140,24 @@ Amount amount(const json& o, const char* key, const std::string& where, bool nul
     else bad(where + "." + key + " is not a decimal string");
     bool overflow = false;
     std::optional<ParsedDecimal> d = parse_decimal(t, &overflow);
-    if (!d) bad(where + "." + key + " is not a decimal: \"" + t + "\"");
+    if (!d) bad(where + "." + key + " is not a decimal: \"" + shorten(t, 40) + "\"");
     std::optional<int128> u;
     if (!overflow) u = rescale(*d, kScale, Rounding::half_up, kMaxAmount, &overflow);
     if (overflow || !u)
         throw Error(sqlstate::numeric_value_out_of_range,
-                    "statement input: " + where + "." + key + " is out of range: " + t);
+                    "statement input: " + where + "." + key + " is out of range: " + shorten(t, 40));
     a.null = false;
     a.units = *u;
     a.text = plain_decimal(t) ? t : format_scaled(*u, kScale);
     return a;
 }
 
-struct Day {
-    int year = 0, month = 0, day = 0;
-};
+using Day = CivilDate;
 
 Day parse_day(const std::string& s, const std::string& what) {
-    auto digits = [&](size_t from, size_t n) {
-        int v = 0;
-        for (size_t i = from; i < from + n; ++i) {
-            if (s[i] < '0' || s[i] > '9') bad(what + " is not a date (YYYY-MM-DD): \"" + s + "\"");
-            v = v * 10 + (s[i] - '0');
-        }
-        return v;
-    };
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-') bad(what + " is not a date (YYYY-MM-DD): \"" + s + "\"");
-    Day d{digits(0, 4), digits(5, 2), digits(8, 2)};
-    if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) bad(what + " is not a date: \"" + s + "\"");
-    return d;
-}
-
-std::string month_title(const Day& d) {
-    static const char* const kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
-                                          "July",    "August",   "September", "October", "November", "December"};
-    return std::string(kMonths[d.month - 1]) + " " + std::to_string(d.year);
-}
-
-// At most max_chars code points (never cuts a UTF-8 sequence), with an ellipsis if cut.
-std::string shorten(const std::string& s, size_t max_chars) {
-    size_t chars = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
-        if (chars == max_chars) return s.substr(0, i) + "\u2026";
-        ++chars;
-    }
-    return s;
+    std::optional<Day> d = parse_iso_date(s);
+    if (!d) bad(what + " is not a date (YYYY-MM-DD): \"" + shorten(s, 40) + "\"");
+    return *d;
 }
 
 // Pixels for v on a scale where `max` spans `width`: integer arithmetic, floor, at least 1
@@ -310,7 +294,7 @@ std::string statement_html(const json& doc) {
     const Day month = parse_day(period, "period");
     parse_day(period_end, "period_end");
     parse_day(as_of, "as_of");
-    const std::string title = month_title(month);
+    const std::string title = month_title(month.year, month.month);
     const std::string who = name + " (" + code + ")";
 
     const Amount total = amount(doc, "total", "document");

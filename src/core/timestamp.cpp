@@ -129,14 +129,35 @@ std::optional<Timestamp> from_unix_nanos(int64_t nanos) {
     return *base + rem / 1000;
 }
 
+int32_t utc_day(Timestamp t) {
+    constexpr int64_t kDay = 86400LL * 1000000LL;
+    int64_t d = t / kDay;
+    if (t % kDay < 0) --d;
+    return static_cast<int32_t>(d);
+}
+
 int32_t utc_month_start(Timestamp t) {
-    int64_t secs = t / 1000000 - (t % 1000000 < 0 ? 1 : 0);
-    int64_t days = (secs + kUnixEpochOffsetSeconds) / 86400;
-    if ((secs + kUnixEpochOffsetSeconds) % 86400 < 0) --days;
+    int64_t days = utc_day(t) + kUnixEpochOffsetSeconds / 86400;  // since 1970
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
     return static_cast<int32_t>(days_from_civil(y, m, 1) - kUnixEpochOffsetSeconds / 86400);
+}
+
+std::optional<CivilDate> parse_iso_date(std::string_view s) {
+    CivilDate d;
+    if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 0, 4, &d.year) || !digits(s, 5, 2, &d.month) ||
+        !digits(s, 8, 2, &d.day))
+        return std::nullopt;
+    if (d.month < 1 || d.month > 12 || d.day < 1 || static_cast<unsigned>(d.day) > days_in_month(d.year, d.month))
+        return std::nullopt;
+    return d;
+}
+
+std::string month_title(int year, int month) {
+    static const char* const kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                          "July",    "August",   "September", "October", "November", "December"};
+    return std::string(kMonths[month - 1]) + " " + std::to_string(year);
 }
 
 std::string format_iso_timestamp(Timestamp t) {

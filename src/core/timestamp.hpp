@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace cb::core {
@@ -20,8 +21,19 @@ std::optional<Timestamp> parse_iso_timestamp(std::string_view text);
 std::optional<Timestamp> from_unix_seconds(int64_t seconds);
 // Nanoseconds since 1970 (OTLP's startTimeUnixNano); nullopt when out of range.
 std::optional<Timestamp> from_unix_nanos(int64_t nanos);
+// The calendar day of t in UTC, as days since 2000-01-01 (PostgreSQL's date).
+int32_t utc_day(Timestamp t);
 // The first day of t's month in UTC, as days since 2000-01-01 (PostgreSQL's date).
 int32_t utc_month_start(Timestamp t);
+
+// A calendar date: exactly YYYY-MM-DD, a day that exists (2025-02-29 does not); nullopt
+// otherwise.
+struct CivilDate {
+    int year = 0, month = 0, day = 0;
+};
+std::optional<CivilDate> parse_iso_date(std::string_view text);
+// "March 2026".
+std::string month_title(int year, int month);
 // 2025-08-01T12:34:56Z (microseconds shown only when non-zero).
 std::string format_iso_timestamp(Timestamp t);
 

@@ -38,23 +38,26 @@ std::string token_rates_to_json(const TokenRates& r) {
     return s;
 }
 
+std::optional<int64_t> plain_json_count(const json& v) {
+    if (v.is_number_unsigned() && v.get<json::number_unsigned_t>() <= static_cast<json::number_unsigned_t>(INT64_MAX))
+        return static_cast<int64_t>(v.get<json::number_unsigned_t>());
+    if (v.is_number_integer() && v.get<json::number_integer_t>() >= 0) return v.get<json::number_integer_t>();
+    return std::nullopt;
+}
+
 int64_t json_count(const json& v, std::string_view what) {
-    if (v.is_number_unsigned()) {
-        auto u = v.get<json::number_unsigned_t>();
-        if (u > static_cast<json::number_unsigned_t>(INT64_MAX))
-            throw Error(sqlstate::numeric_value_out_of_range,
-                        "token count " + std::to_string(u) + " in " + std::string(what) + " is out of range",
-                        "a token count holds at most 9223372036854775807");
-        return static_cast<int64_t>(u);
-    }
-    if (v.is_number_integer()) {
-        auto n = v.get<json::number_integer_t>();
-        if (n < 0)
-            throw Error(sqlstate::invalid_text_representation,
-                        "token count " + std::to_string(n) + " in " + std::string(what) + " is negative",
-                        "token counts are whole numbers of zero or more");
-        return n;
-    }
+    if (std::optional<int64_t> n = plain_json_count(v)) return *n;
+    // Left of the integers: one above INT64_MAX, or a negative one.
+    if (v.is_number_unsigned())
+        throw Error(sqlstate::numeric_value_out_of_range,
+                    "token count " + std::to_string(v.get<json::number_unsigned_t>()) + " in " + std::string(what) +
+                        " is out of range",
+                    "a token count holds at most 9223372036854775807");
+    if (v.is_number_integer())
+        throw Error(sqlstate::invalid_text_representation,
+                    "token count " + std::to_string(v.get<json::number_integer_t>()) + " in " + std::string(what) +
+                        " is negative",
+                    "token counts are whole numbers of zero or more");
     if (v.is_string()) {
         // Exact decimals from read_json() and numeric strings both arrive here.
         const std::string& s = v.get_ref<const std::string&>();

@@ -41,10 +41,8 @@ const json* array_member(const json& obj, std::string_view key, std::string_view
 int64_t count(const json& obj, std::string_view key, std::string_view what) {
     const json* v = member(obj, key, what);
     if (!v) return 0;
-    // The usual case, a plain non-negative integer, needs no name for an error message.
-    if (v->is_number_unsigned() && v->get<json::number_unsigned_t>() <= static_cast<json::number_unsigned_t>(INT64_MAX))
-        return static_cast<int64_t>(v->get<json::number_unsigned_t>());
-    if (v->is_number_integer() && v->get<json::number_integer_t>() >= 0) return v->get<json::number_integer_t>();
+    // The usual case needs no name for an error message.
+    if (std::optional<int64_t> n = plain_json_count(*v)) return *n;
     return json_count(*v, where(what, key));
 }
 

@@ -7,10 +7,11 @@
 #include "catalog_cache.hpp"
 #include "datum.hpp"
 #include "invalidation.hpp"
-#include "usage_writer.hpp"
+#include "settings.hpp"
 
 #include "core/budget_match.hpp"
 #include "core/provider.hpp"
+#include "core/timestamp.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -34,7 +35,6 @@ const char* kBudgetsSql =
     "ORDER BY b.budget_id";
 const char* kApplySql = "SELECT chargeback.budget_apply_spend($1, $2, $3)";
 
-SPIPlanPtr g_budgets_plan = nullptr;
 SPIPlanPtr g_apply_plan = nullptr;
 
 constexpr int kChunkRows = 8192;  // rows read from a transition table between sums
@@ -57,22 +57,10 @@ struct RawRows {
     Datum cost[kChunkRows];     // numeric, copied into the chunk context
 };
 
-// Plain PostgreSQL code: a prepared statement kept for the session (names no partition, so
-// partition DDL does not invalidate it; the plan cache re-plans after other changes).
-SPIPlanPtr keep_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types) {
-    if (!*slot) {
-        SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-        if (!plan) elog(ERROR, "preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
-        SPI_keepplan(plan);
-        *slot = plan;
-    }
-    return *slot;
-}
-
 // Plain PostgreSQL code: every budget row, copied into cxt.
 void fetch_budgets(MemoryContext cxt, RawBudget** out, uint64* n) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    int rc = SPI_execute_plan(keep_plan(&g_budgets_plan, kBudgetsSql, 0, nullptr), nullptr, nullptr, true, 0);
+    int rc = SPI_execute(kBudgetsSql, true, 0);  // runs only when the cache reloads
     if (rc != SPI_OK_SELECT) elog(ERROR, "reading budgets failed: %s", SPI_result_code_string(rc));
     *n = SPI_processed;
     *out = static_cast<RawBudget*>(MemoryContextAlloc(cxt, sizeof(RawBudget) * (SPI_processed + 1)));
@@ -93,7 +81,24 @@ void fetch_budgets(MemoryContext cxt, RawBudget** out, uint64* n) {
     SPI_finish();
 }
 
-std::unique_ptr<core::BudgetMatcher> build_matcher(const RawBudget* raw, uint64 n);
+std::unique_ptr<core::BudgetMatcher> build_matcher(const RawBudget* raw, uint64 n) {
+    std::vector<core::BudgetDef> defs;
+    std::vector<std::pair<int64_t, int32_t>> units;
+    for (uint64 i = 0; i < n; ++i) {
+        const RawBudget& r = raw[i];
+        if (r.unit != 0) units.emplace_back(r.id, r.unit);
+        if (!defs.empty() && defs.back().budget_id == r.id) continue;  // another unit of the same budget
+        core::BudgetDef d;
+        d.budget_id = r.id;
+        d.scope = core::budget_scope_from_name(r.scope);
+        d.scope_value = r.value ? r.value : "";
+        d.valid_from = r.from;
+        d.valid_to = r.to;
+        // A NULL scope value (only global budgets have none) matches nothing else.
+        if (r.value || d.scope == core::BudgetScope::global) defs.push_back(std::move(d));
+    }
+    return std::make_unique<core::BudgetMatcher>(std::move(defs), units);
+}
 
 // The budgets, cached per backend until a change to budget or budget_unit (their
 // catalog_changed triggers) invalidates them, like the price catalog and attribution.
@@ -120,25 +125,6 @@ const core::BudgetMatcher& budget_matcher() {
     return *g_matcher;
 }
 
-std::unique_ptr<core::BudgetMatcher> build_matcher(const RawBudget* raw, uint64 n) {
-    std::vector<core::BudgetDef> defs;
-    std::vector<std::pair<int64_t, int32_t>> units;
-    for (uint64 i = 0; i < n; ++i) {
-        const RawBudget& r = raw[i];
-        if (r.unit != 0) units.emplace_back(r.id, r.unit);
-        if (!defs.empty() && defs.back().budget_id == r.id) continue;  // another unit of the same budget
-        core::BudgetDef d;
-        d.budget_id = r.id;
-        d.scope = core::budget_scope_from_name(r.scope);
-        d.scope_value = r.value ? r.value : "";
-        d.valid_from = r.from;
-        d.valid_to = r.to;
-        // A NULL scope value (only global budgets have none) matches nothing else.
-        if (r.value || d.scope == core::BudgetScope::global) defs.push_back(std::move(d));
-    }
-    return std::make_unique<core::BudgetMatcher>(std::move(defs), units);
-}
-
 struct Columns {
     int at, unit, project, principal, provider, model, cost;
 };
@@ -163,7 +149,11 @@ void read_chunk(Tuplestorestate* store, TupleTableSlot* slot, const Columns& c, 
         rows->cost[k] = datumCopy(cost, false, -1);
         TimestampTz at = DatumGetTimestampTz(slot_getattr(slot, c.at, &isnull));
         rows->at[k] = at;
-        if (utc && !TIMESTAMP_NOT_FINITE(at))
+        if (TIMESTAMP_IS_NOBEGIN(at))  // as SQL's (infinity AT TIME ZONE tz)::date
+            DATE_NOBEGIN(rows->day[k]);
+        else if (TIMESTAMP_IS_NOEND(at))
+            DATE_NOEND(rows->day[k]);
+        else if (utc)
             rows->day[k] = cb::core::utc_day(at);
         else  // (occurred_at AT TIME ZONE tz)::date, as SQL computes it
             rows->day[k] = DatumGetDateADT(DirectFunctionCall1(
@@ -193,10 +183,30 @@ struct SpendSums {
             return h;
         }
     };
-    std::unordered_map<Key, Datum, KeyHash> by_set;  // numeric sums in the statement's context
+    std::unordered_map<Key, size_t, KeyHash> index;  // key -> position in sums
+    std::vector<Datum> sums;                          // numeric, in the statement's context; 0 = none yet
+    RawRows* rows = nullptr;                          // one chunk buffer for every table read
+    int slot_of[kChunkRows];                          // per row of the chunk: its sum, or -1
 };
 
-Datum numeric_sum(Datum a, Datum b) { return DirectFunctionCall2(numeric_add, a, b); }
+// Plain PostgreSQL code: adds (sign +1) or subtracts (-1) each row's cost to its sum in cxt,
+// freeing the sum it replaces, so memory stays one numeric per sum however many rows come.
+void add_chunk(SpendSums& s, int sign, MemoryContext cxt) {
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    for (int k = 0; k < s.rows->n; ++k) {
+        if (s.slot_of[k] < 0) continue;
+        Datum& sum = s.sums[static_cast<size_t>(s.slot_of[k])];
+        Datum cost = s.rows->cost[k];
+        Datum next;
+        if (sum == Datum(0))
+            next = sign > 0 ? datumCopy(cost, false, -1) : DirectFunctionCall1(numeric_uminus, cost);
+        else
+            next = DirectFunctionCall2(sign > 0 ? numeric_add : numeric_sub, sum, cost);
+        if (sum != Datum(0)) pfree(DatumGetPointer(sum));
+        sum = next;
+    }
+    MemoryContextSwitchTo(old);
+}
 
 // Adds one transition table's rows (sign -1 for old rows) to sums.
 void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::BudgetMatcher& matcher, SpendSums& sums,
@@ -206,7 +216,6 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
     Datum tz = Datum(0);
     TupleTableSlot* slot = nullptr;
     MemoryContext chunk_cxt = nullptr;
-    RawRows* rows = nullptr;
     pg_call([&] {
         auto col = [&](const char* name) {
             int n = SPI_fnumber(desc, name);
@@ -221,10 +230,14 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
         tuplestore_select_read_pointer(store, tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND));
         tuplestore_rescan(store);
         chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback budget rows", ALLOCSET_DEFAULT_SIZES);
-        rows = static_cast<RawRows*>(MemoryContextAlloc(sums_cxt, sizeof(RawRows)));
     });
-    std::unordered_map<std::string, std::optional<std::string>> resolved;  // "provider\x1fmodel" -> catalog model
+    // Model budgets match the catalog name too; the catalog caches resolutions, and rows
+    // mostly repeat the previous row's model.
+    core::PriceCatalog* catalog = matcher.has_model_budgets() ? &price_catalog() : nullptr;
+    std::string last_provider, last_model;
+    std::optional<std::string_view> last_resolved;
     SpendSums::Key key;
+    RawRows* rows = sums.rows;
     bool done = false;
     while (!done) {
         pg_call([&] {
@@ -240,32 +253,25 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
             std::optional<std::string_view>* fields[4] = {&r.project, &r.principal, &r.provider, &r.model};
             for (int t = 0; t < 4; ++t)
                 if (rows->text[t][k]) *fields[t] = std::string_view(rows->text[t][k]);
-            if (matcher.has_model_budgets() && r.provider && r.model) {
-                std::string name = std::string(*r.provider) + '\x1f' + std::string(*r.model);
-                auto it = resolved.find(name);
-                if (it == resolved.end()) {
-                    const std::string* m = price_catalog().resolve_model(core::normalize_provider(*r.provider),
-                                                                         *r.model, pg_regex_search);
-                    it = resolved.emplace(name, m ? std::optional<std::string>(*m) : std::nullopt).first;
+            if (catalog && r.provider && r.model) {
+                if (*r.provider != last_provider || *r.model != last_model) {
+                    last_provider = *r.provider;
+                    last_model = *r.model;
+                    const std::string* m =
+                        catalog->resolve_model(core::normalize_provider(last_provider), last_model, pg_regex_search);
+                    last_resolved = m ? std::optional<std::string_view>(*m) : std::nullopt;
                 }
-                if (it->second) r.resolved_model = &*it->second;
+                r.resolved_model = last_resolved;
             }
             matcher.match(r, key.budgets);
+            sums.slot_of[k] = -1;
             if (key.budgets.empty()) continue;
             key.day = rows->day[k];
-            Datum cost = rows->cost[k];
-            auto it = sums.by_set.find(key);
-            pg_call([&] {
-                MemoryContext old = MemoryContextSwitchTo(sums_cxt);
-                if (sign < 0) cost = DirectFunctionCall1(numeric_uminus, cost);
-                if (it != sums.by_set.end())
-                    it->second = numeric_sum(it->second, cost);
-                else
-                    cost = datumCopy(cost, false, -1);
-                MemoryContextSwitchTo(old);
-            });
-            if (it == sums.by_set.end()) sums.by_set.emplace(key, cost);
+            auto [it, fresh] = sums.index.emplace(key, sums.sums.size());
+            if (fresh) sums.sums.push_back(Datum(0));
+            sums.slot_of[k] = static_cast<int>(it->second);
         }
+        pg_call([&] { add_chunk(sums, sign, sums_cxt); });
     }
     pg_call([&] {
         ExecDropSingleTupleTableSlot(slot);
@@ -273,21 +279,12 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
     });
 }
 
-// Plain PostgreSQL code: one array Datum of n elements of type elem.
-Datum array_of(Datum* values, int n, Oid elem) {
-    int16 len;
-    bool byval;
-    char align;
-    get_typlenbyvalalign(elem, &len, &byval, &align);
-    return PointerGetDatum(construct_array(values, n, elem, len, byval, align));
-}
-
 // Adds the sums to budget_spend through budget_apply_spend(), in (budget, day) order so
 // that two statements lock the same spend rows in the same order.
 void apply(const SpendSums& sums, MemoryContext sums_cxt) {
     std::vector<std::pair<std::pair<int64_t, int32_t>, Datum>> per_budget;
-    for (const auto& [key, sum] : sums.by_set)
-        for (int64_t b : key.budgets) per_budget.push_back({{b, key.day}, sum});
+    for (const auto& [key, pos] : sums.index)
+        for (int64_t b : key.budgets) per_budget.push_back({{b, key.day}, sums.sums[pos]});
     std::sort(per_budget.begin(), per_budget.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     size_t n = 0;
@@ -299,7 +296,7 @@ void apply(const SpendSums& sums, MemoryContext sums_cxt) {
         for (size_t i = 0; i < per_budget.size(); ++i) {
             if (n > 0 && DatumGetInt64(ids[n - 1]) == per_budget[i].first.first &&
                 DatumGetDateADT(days[n - 1]) == per_budget[i].first.second) {
-                deltas[n - 1] = numeric_sum(deltas[n - 1], per_budget[i].second);
+                deltas[n - 1] = DirectFunctionCall2(numeric_add, deltas[n - 1], per_budget[i].second);
                 continue;
             }
             ids[n] = Int64GetDatum(per_budget[i].first.first);
@@ -309,10 +306,11 @@ void apply(const SpendSums& sums, MemoryContext sums_cxt) {
         }
         if (n > 0) {
             Oid types[3] = {INT8ARRAYOID, DATEARRAYOID, NUMERICARRAYOID};
-            Datum args[3] = {array_of(ids, static_cast<int>(n), INT8OID), array_of(days, static_cast<int>(n), DATEOID),
-                             array_of(deltas, static_cast<int>(n), NUMERICOID)};
+            Datum args[3] = {array_datum(ids, nullptr, static_cast<int>(n), INT8OID),
+                             array_datum(days, nullptr, static_cast<int>(n), DATEOID),
+                             array_datum(deltas, nullptr, static_cast<int>(n), NUMERICOID)};
             if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-            int rc = SPI_execute_plan(keep_plan(&g_apply_plan, kApplySql, 3, types), args, nullptr, false, 0);
+            int rc = SPI_execute_plan(kept_plan(&g_apply_plan, kApplySql, 3, types), args, nullptr, false, 0);
             if (rc != SPI_OK_SELECT) elog(ERROR, "adding budget spend failed: %s", SPI_result_code_string(rc));
             SPI_finish();
         }
@@ -334,6 +332,7 @@ CB_FUNCTION(cb_usage_budget_sync) {
         const core::BudgetMatcher& matcher = budget_matcher();
         if (matcher.empty()) return Datum(0);
         SpendSums sums;
+        pg_call([&] { sums.rows = static_cast<RawRows*>(MemoryContextAlloc(sums_cxt, sizeof(RawRows))); });
         if (td->tg_newtable) add_rows(td->tg_newtable, desc, 1, matcher, sums, sums_cxt);
         if (td->tg_oldtable) add_rows(td->tg_oldtable, desc, -1, matcher, sums, sums_cxt);
         apply(sums, sums_cxt);

@@ -65,10 +65,8 @@ void fetch_catalog(MemoryContext cxt, RawCatalog* out) {
         p->tier = MemoryContextStrdup(cxt, SPI_getvalue(t, d, 4));
         p->min_prompt = DatumGetInt64(SPI_getbinval(t, d, 5, &isnull));
         memcpy(&p->rates, DatumGetPointer(SPI_getbinval(t, d, 6, &isnull)), sizeof p->rates);
-        p->valid_from = DatumGetTimestampTz(SPI_getbinval(t, d, 7, &isnull));
-        Datum to = SPI_getbinval(t, d, 8, &isnull);
-        p->valid_to = isnull || TIMESTAMP_IS_NOEND(DatumGetTimestampTz(to)) ? PG_INT64_MAX
-                                                                           : DatumGetTimestampTz(to);
+        p->valid_from = validity_bound(t, d, 7, PG_INT64_MIN);
+        p->valid_to = validity_bound(t, d, 8, PG_INT64_MAX);
     }
     rc = SPI_execute("SELECT alias_id, provider, pattern, model, priority FROM chargeback.model_alias",
                      true, 0);

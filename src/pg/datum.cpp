@@ -53,14 +53,32 @@ char* numeric_cstring(Datum numeric) { return DatumGetCString(DirectFunctionCall
 
 char* jsonb_cstring(Jsonb* j) { return JsonbToCString(nullptr, &j->root, VARSIZE(j)); }
 
+Datum array_datum(const Datum* values, const bool* nulls, int n, Oid elem) {
+    int16 len;
+    bool byval;
+    char align;
+    get_typlenbyvalalign(elem, &len, &byval, &align);
+    int dims[1] = {n};
+    int lbs[1] = {1};
+    return PointerGetDatum(construct_md_array(const_cast<Datum*>(values), const_cast<bool*>(nulls), 1, dims, lbs, elem,
+                                              len, byval, align));
+}
+
+SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types) {
+    if (!*slot) {
+        SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+        if (!plan) elog(ERROR, "preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
+        SPI_keepplan(plan);
+        *slot = plan;
+    }
+    return *slot;
+}
+
 int64 validity_bound(HeapTuple t, TupleDesc d, int col, int64 when_null) {
     bool isnull;
     Datum v = SPI_getbinval(t, d, col, &isnull);
-    if (isnull) return when_null;
-    TimestampTz ts = DatumGetTimestampTz(v);
-    if (TIMESTAMP_IS_NOBEGIN(ts)) return PG_INT64_MIN;
-    if (TIMESTAMP_IS_NOEND(ts)) return PG_INT64_MAX;
-    return ts;
+    // -infinity and +infinity are stored as INT64_MIN and INT64_MAX already.
+    return isnull ? when_null : DatumGetTimestampTz(v);
 }
 
 }  // namespace cb::pg

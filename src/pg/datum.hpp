@@ -29,6 +29,11 @@ Datum jsonb_datum(const std::string& json_text);
 std::string_view text_view(text* t);
 char* numeric_cstring(Datum numeric);  // palloc'd decimal text
 char* jsonb_cstring(Jsonb* j);         // palloc'd JSON text
+// A one-dimensional array of n elements of type elem (nulls may be nullptr: none).
+Datum array_datum(const Datum* values, const bool* nulls, int n, Oid elem);
+// A statement prepared once per session as a generic plan and kept (slot holds it): SQL that
+// runs for every batch should not be planned again each time.
+SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types);
 // A valid_from / valid_to column of an SPI result row as a core Timestamp: -infinity and
 // +infinity become INT64_MIN and INT64_MAX, NULL (an open end) becomes when_null.
 int64 validity_bound(HeapTuple t, TupleDesc d, int col, int64 when_null);

@@ -1,5 +1,6 @@
 // Module entry: the magic block and backend start-up registration.
 #include "invalidation.hpp"
+#include "settings.hpp"
 #include "usage_writer.hpp"
 
 static char* cb_timezone = nullptr;
@@ -13,6 +14,13 @@ CB_FUNCTION(cb_max_hold_ttl) {
     (void)fcinfo;
     ttl->time = static_cast<TimeOffset>(max_hold_ttl_seconds) * USECS_PER_SEC;
     PG_RETURN_INTERVAL_P(ttl);
+}
+
+const char* cb::pg::chargeback_timezone() { return cb_timezone && cb_timezone[0] ? cb_timezone : "UTC"; }
+
+bool cb::pg::chargeback_timezone_is_utc() {
+    const char* tz = chargeback_timezone();
+    return pg_strcasecmp(tz, "UTC") == 0 || pg_strcasecmp(tz, "Etc/UTC") == 0;
 }
 
 extern "C" {

@@ -4,6 +4,7 @@
 #include "core/timestamp.hpp"
 #include "invalidation.hpp"
 #include "owner_scope.hpp"
+#include "settings.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -137,16 +138,8 @@ void set_text(Column& c, size_t i, const std::string& s, bool empty_is_null = tr
     c.values[i] = c.nulls[i] ? Datum(0) : text_datum(s);
 }
 
-// Plain PostgreSQL code: builds a one-dimensional array Datum.
-Datum make_array(const Column& c, int n, Oid elem) {
-    int16 len;
-    bool byval;
-    char align;
-    get_typlenbyvalalign(elem, &len, &byval, &align);
-    int dims[1] = {n};
-    int lbs[1] = {1};
-    return PointerGetDatum(construct_md_array(c.values, c.nulls, 1, dims, lbs, elem, len, byval, align));
-}
+// Plain PostgreSQL code: the column as an array Datum of its first n elements.
+Datum make_array(const Column& c, int n, Oid elem) { return array_datum(c.values, c.nulls, n, elem); }
 
 // Restores the memory context when C++ unwinds through write_usage().
 struct ContextRestore {
@@ -181,16 +174,6 @@ DateADT zoned_month_start(TimestampTz ts, Datum tz) {
 
 }  // namespace
 
-const char* chargeback_timezone() {
-    const char* tz = GetConfigOption("chargeback.timezone", true, false);
-    return tz && tz[0] ? tz : "UTC";
-}
-
-bool chargeback_timezone_is_utc() {
-    const char* tz = chargeback_timezone();
-    return pg_strcasecmp(tz, "UTC") == 0 || pg_strcasecmp(tz, "Etc/UTC") == 0;
-}
-
 std::vector<cb::core::PricedUsage>& pending_usage() {
     if (g_pending.empty() && g_rejections.empty()) g_pending_level = GetCurrentTransactionNestLevel();
     if (g_pending.capacity() < kFlushRows) g_pending.reserve(kFlushRows + 64);
@@ -210,7 +193,6 @@ void register_usage_buffer_callbacks() {
 std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& rows) {
     std::vector<WriteResult> results;
     if (rows.empty()) return results;
-    OwnerScope as_owner;  // the row trigger runs as its caller: write as the extension's owner
     size_t n = rows.size();
     MemoryContext cxt = nullptr;
     ContextRestore restore;
@@ -251,17 +233,11 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
     // lock while waiting for another batch's new period row would deadlock with it.
     pg_call([&] {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-        if (!g_book_plan) {
-            // Names no table, so it stays valid across partition DDL; the plan cache
-            // re-resolves the function if the extension is re-created.
-            Oid book_types[1] = {DATEARRAYOID};
-            SPIPlanPtr plan = SPI_prepare_cursor(kBookSql, 1, book_types, CURSOR_OPT_GENERIC_PLAN);
-            if (!plan) elog(ERROR, "preparing the usage booking failed: %s", SPI_result_code_string(SPI_result));
-            SPI_keepplan(plan);
-            g_book_plan = plan;
-        }
+        // Names no table, so it stays valid across partition DDL; the plan cache re-resolves
+        // the function if the extension is re-created.
+        Oid book_types[1] = {DATEARRAYOID};
         Datum book_args[1] = {make_array(month_col, static_cast<int>(months.size()), DATEOID)};
-        int rc = SPI_execute_plan(g_book_plan, book_args, nullptr, false, 0);
+        int rc = SPI_execute_plan(kept_plan(&g_book_plan, kBookSql, 1, book_types), book_args, nullptr, false, 0);
         if (rc != SPI_OK_SELECT || SPI_processed != months.size())
             elog(ERROR, "booking usage periods failed: %s", SPI_result_code_string(rc));
         for (uint64 k = 0; k < SPI_processed; ++k) {
@@ -400,7 +376,6 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
 void write_rejections(const std::vector<Rejection>& rejections) {
     size_t n = rejections.size();
     if (n == 0) return;
-    OwnerScope as_owner;
     Column cols[5];
     for (Column& c : cols) c = column(n);
     for (size_t i = 0; i < n; ++i) {
@@ -420,11 +395,15 @@ void write_rejections(const std::vector<Rejection>& rejections) {
 }
 
 void flush_pending() {
+    if (g_pending.empty() && g_rejections.empty()) return;
     // Move the buffers out first: if writing fails, the transaction aborts anyway.
     std::vector<cb::core::PricedUsage> rows;
     rows.swap(g_pending);
     std::vector<Rejection> rejections;
     rejections.swap(g_rejections);
+    // The inbox row trigger runs as its caller: the batch is written as the extension's
+    // owner (ingest() and the statement trigger are SECURITY DEFINER already).
+    OwnerScope as_owner;
     write_usage(rows);
     write_rejections(rejections);
     // Hand the buffer's memory back: growing it anew for every batch (reallocating and

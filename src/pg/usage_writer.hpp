@@ -22,11 +22,6 @@ struct WriteResult {
 
 inline constexpr size_t kFlushRows = 5000;
 
-// The chargeback.timezone setting (days and months are counted in it), "UTC" when unset,
-// and whether it is UTC, which the C++ side computes without PostgreSQL's time zone code.
-const char* chargeback_timezone();
-bool chargeback_timezone_is_utc();
-
 // Rows waiting for the end of the statement (the bulk path).
 std::vector<cb::core::PricedUsage>& pending_usage();
 std::vector<Rejection>& pending_rejections();
@@ -34,7 +29,8 @@ void register_usage_buffer_callbacks();  // from _PG_init
 
 // Writes `rows` (ensuring their monthly partitions) and returns one result per row, in
 // order. Duplicates of already recorded (provider, request_id) are not written: they are
-// logged in chargeback.usage_duplicate. Call inside guarded().
+// logged in chargeback.usage_duplicate. Call inside guarded(), as the extension's owner
+// (a SECURITY DEFINER function, or an OwnerScope).
 std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& rows);
 void write_rejections(const std::vector<Rejection>& rejections);
 // Writes and clears the pending buffers.

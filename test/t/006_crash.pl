@@ -139,7 +139,7 @@ my $clean_totals = $node->safe_psql('clean', $totals);
 # (1) A bulk COPY killed while it runs.
 my ($s1, $pid1) = start_statement('crash_ingest', $copy1);
 # Killed 0.3 s after pg_stat_activity shows it (on a fast machine it may be done by then).
-$node->poll_query_until('crash', "SELECT query LIKE 'COPY%' FROM pg_stat_activity WHERE pid = $pid1")
+$node->poll_query_until('crash', "SELECT state = 'active' AND query LIKE 'COPY%' FROM pg_stat_activity WHERE pid = $pid1")
   or die 'COPY not seen';
 select(undef, undef, undef, 0.3);
 crash($pid1, $s1);

@@ -217,7 +217,7 @@ BEGIN
         SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r JOIN (SELECT l.run_id, count(*) AS n, sum(l.amount) AS amount FROM new_lines l GROUP BY 1) n USING (run_id)
          WHERE r.status = 'final' AND NOT (n.n = r.lines
                                            -- a checksum of the whole set: what the run's currencies sum to together
-                                           AND n.amount = coalesce(r.total, (SELECT sum((t.v ->> 'total')::numeric) FROM jsonb_each(r.totals) t(k, v)))
+                                           AND n.amount = (SELECT sum((t.v ->> 'total')::numeric) FROM jsonb_each(r.totals) t(k, v))
                                            AND (SELECT count(*) FROM chargeback.allocation_line x WHERE x.run_id = r.run_id) = r.lines);
     ELSIF TG_OP = 'UPDATE' THEN
         SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r

@@ -8,11 +8,15 @@ AS $$
 DECLARE
     changed bigint;
 BEGIN
-    -- A month being closed must not change under its final run: hold every open period FOR
+    -- A month being closed must not change under its final run: hold the open periods FOR
     -- SHARE until commit (close_period() takes its row FOR UPDATE, so it waits for this, and
     -- this waits for a close in flight). The UPDATE below is a new statement, so under READ
     -- COMMITTED its snapshot sees a close that committed while this one waited.
-    PERFORM 1 FROM chargeback.period c WHERE c.status = 'open' ORDER BY c.period FOR SHARE;
+    -- Rows of [since, until) are booked into their own month or a later one; a month before
+    -- is held too, in case chargeback.timezone has changed since they were booked.
+    PERFORM 1 FROM chargeback.period c
+     WHERE c.status = 'open' AND c.period >= (chargeback.period_of(reprice.since) - interval '1 month')::date
+     ORDER BY c.period FOR SHARE;
     WITH fresh AS (
         SELECT u.usage_id, u.period,
                chargeback.price_id_for(u.provider, u.model, u.occurred_at, u.service_tier,

@@ -4,7 +4,8 @@
 -- take the budget past its amount by up to that request's cost (found by test/t/007_load.pl:
 -- 2.0034 of 2.00). A settled or expired hold holds nothing, so it is not checked against
 -- its budget: a restore loads past holds of a block budget that its restored spend may
--- already exceed (test/t/005_dump_restore.pl).
+-- already exceed (test/t/005_dump_restore.pl), and so does a restore (chargeback.restoring)
+-- with open ones.
 -- No open hold outlives chargeback.max_hold_ttl (default 1 hour, a superuser setting): the
 -- ingest role could otherwise tie up a block budget with a long ttl.
 CREATE FUNCTION chargeback.max_hold_ttl() RETURNS interval
@@ -17,19 +18,26 @@ SET search_path = pg_catalog, chargeback
 AS $$
 DECLARE
     b chargeback.budget;
+    longest interval;
+    restoring boolean;
     spent numeric;
     held numeric;
 BEGIN
     SELECT * INTO b FROM chargeback.budget WHERE budget_id = NEW.budget_id;
     NEW.period_start := coalesce(NEW.period_start, chargeback.budget_period_start(b.period, now()));
     -- (A restore loads holds as they were made, under whatever limit held then.)
-    IF NEW.settled_at IS NULL AND NEW.expires_at > now() + chargeback.max_hold_ttl()
-       AND coalesce(current_setting('chargeback.restoring', true), 'off') <> 'on' THEN
+    -- max_hold_ttl() first: it loads the module, which refuses a chargeback.restoring that a
+    -- non-superuser set before it loaded.
+    longest := chargeback.max_hold_ttl();
+    restoring := coalesce(current_setting('chargeback.restoring', true), 'off') = 'on';
+    IF NEW.settled_at IS NULL AND NEW.expires_at > now() + longest AND NOT restoring THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('a hold until %s is longer than chargeback.max_hold_ttl (%s)', NEW.expires_at, chargeback.max_hold_ttl()),
+            MESSAGE = format('a hold until %s is longer than chargeback.max_hold_ttl (%s)', NEW.expires_at, longest),
             HINT = 'ask for a shorter ttl; a superuser can raise chargeback.max_hold_ttl';
     END IF;
-    IF b.enforcement <> 'block' OR NEW.settled_at IS NOT NULL OR NEW.expires_at <= now() THEN
+    -- A restore loads open holds as they were made too: recorded usage may have taken the
+    -- budget's spend past what they allowed since.
+    IF restoring OR b.enforcement <> 'block' OR NEW.settled_at IS NOT NULL OR NEW.expires_at <= now() THEN
         RETURN NEW;
     END IF;
     IF current_setting('transaction_isolation') <> 'read committed' THEN

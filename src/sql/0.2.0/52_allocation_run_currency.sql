@@ -13,16 +13,19 @@ COMMENT ON COLUMN chargeback.allocation_run.metered IS 'metered cost of the peri
 COMMENT ON COLUMN chargeback.allocation_run.fixed IS 'fixed charges of the period when the run has one currency (NULL otherwise: see totals)';
 COMMENT ON COLUMN chargeback.allocation_run.total IS 'what the lines sum to (invoices where recorded, else metered cost plus fixed charges) when the run has one currency (NULL otherwise: see totals)';
 
--- Runs written before the upgrade: their lines give each currency's total; a run with more
--- than one currency loses the sums that mixed them. (Final runs are frozen against changes;
+-- Runs written before the upgrade: their lines give each currency's total (and a run in one
+-- currency keeps its metered and fixed); a run with more than one loses the sums that mixed
+-- them. (Final runs are frozen against changes;
 -- this one is the upgrade's own.)
 ALTER TABLE chargeback.allocation_run DISABLE TRIGGER allocation_run_frozen;
 UPDATE chargeback.allocation_run r
    SET metered = CASE WHEN h.currencies <= 1 THEN r.metered END,
        fixed = CASE WHEN h.currencies <= 1 THEN r.fixed END,
        total = CASE WHEN h.currencies <= 1 THEN r.total END,
-       totals = h.totals
-  FROM (SELECT x.run_id, count(*) AS currencies,
+       totals = CASE WHEN h.currencies = 1
+                     THEN jsonb_build_object(h.currency, h.totals -> h.currency || jsonb_build_object('metered', r.metered, 'fixed', r.fixed))
+                     ELSE h.totals END
+  FROM (SELECT x.run_id, count(*) AS currencies, min(x.currency) AS currency,
                jsonb_object_agg(x.currency, jsonb_build_object('total', x.total, 'lines', x.lines)) AS totals
           FROM (SELECT l.run_id, l.currency, sum(l.amount) AS total, count(*) AS lines
                   FROM chargeback.allocation_line l GROUP BY 1, 2) x
@@ -55,11 +58,11 @@ BEGIN
     -- added to another): totals has one entry per currency, and metered, fixed and total are
     -- filled when the run has a single currency.
     WITH parts AS (
-        SELECT coalesce(nullif(c->>'currency', ''), 'USD') AS currency, (c->>'cost')::numeric AS metered,
+        SELECT c->>'currency' AS currency, (c->>'cost')::numeric AS metered,
                0::numeric AS fixed, 0::numeric AS total, 0 AS lines
           FROM jsonb_array_elements(doc->'costs') c
         UNION ALL
-        SELECT coalesce(nullif(f->>'currency', ''), 'USD'), 0, (f->>'amount')::numeric, 0, 0
+        SELECT f->>'currency', 0, (f->>'amount')::numeric, 0, 0
           FROM jsonb_array_elements(doc->'fixed') f
         UNION ALL
         SELECT l.currency, 0, 0, l.amount, 1 FROM chargeback.allocation_line l WHERE l.run_id = run),
@@ -72,8 +75,7 @@ BEGIN
                coalesce(sum(c.metered), 0) AS metered, coalesce(sum(c.fixed), 0) AS fixed,
                coalesce(sum(c.total), 0) AS total, coalesce(sum(c.lines), 0)::integer AS lines,
                coalesce(jsonb_object_agg(c.currency, jsonb_build_object('metered', c.metered, 'fixed', c.fixed,
-                                                                        'total', c.total, 'lines', c.lines))
-                        FILTER (WHERE c.currency IS NOT NULL), '{}') AS totals
+                                                                        'total', c.total, 'lines', c.lines)), '{}') AS totals
           FROM per_currency c)
     UPDATE chargeback.allocation_run r
        SET metered = CASE WHEN h.currencies <= 1 THEN h.metered END,

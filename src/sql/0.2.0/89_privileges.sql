@@ -47,6 +47,8 @@ GRANT SELECT ON chargeback.usage, chargeback.daily_rollup, chargeback.allocation
                 chargeback.usage_rejected, chargeback.usage_duplicate, chargeback.view_grant,
                 chargeback.org_unit, chargeback.price, chargeback.model_alias, chargeback.period
     TO chargeback_viewer;
+-- Of a run, what the journal and statements show: its identity, not its totals (the whole
+-- company's).
 GRANT SELECT (run_id, period, model, status, created_at) ON chargeback.allocation_run TO chargeback_viewer;
 GRANT EXECUTE ON FUNCTION chargeback.sees_all(), chargeback.visible_org_units(), chargeback.visible_budgets(),
                           chargeback.org_unit_descendants(integer), chargeback.cost_center_of(integer),
@@ -113,6 +115,3 @@ GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rate
 GRANT EXECUTE ON FUNCTION chargeback.statement_html(date, text), chargeback.statement_data(date, text),
                           chargeback.render_statement(jsonb)
     TO chargeback_viewer, chargeback_analyst;
--- Which run a statement shows: the run headers' identity only (their totals are the whole
--- company's, so not for viewers).
-GRANT SELECT (run_id, period, model, status, created_at) ON chargeback.allocation_run TO chargeback_viewer;
