@@ -94,5 +94,17 @@ COMMIT;
 SELECT * FROM pg_temp.spend_check;
 SELECT sum(spend) = (SELECT sum(cost) FROM usage) AS global_equals_usage FROM budget_spend JOIN budget USING (budget_id) WHERE name = 'all';
 
+-- A time of infinity (only the owner's own INSERT can store one) counts on the day SQL gives
+-- it, infinity, in UTC as in any other zone (in UTC it once reached the time zone code
+-- with no zone: a crash).
+SET chargeback.timezone = 'UTC';
+INSERT INTO usage (usage_id, occurred_at, provider, model, org_unit_id, attrs, tokens, list_cost, cost, currency,
+                   period, status, source, owner_reason)
+VALUES (nextval('usage_usage_id_seq'), 'infinity', 'bsx', 'bsx-model', 1, '{}', 'input=1', 1, 1, 'USD',
+        '2026-03-01', 'priced', 'canonical', 'unattributed');
+SELECT b.name, s.day, s.spend FROM budget_spend s JOIN budget b USING (budget_id) WHERE s.day = 'infinity' ORDER BY b.name;
+SET chargeback.timezone = 'America/New_York';
+SELECT * FROM pg_temp.spend_check;
+
 \c contrib_regression
 DROP DATABASE cb_budget_spend;

@@ -39,7 +39,8 @@ BudgetMatcher::BudgetMatcher(std::vector<BudgetDef> budgets, const std::vector<s
 void BudgetMatcher::add_valid(const std::vector<size_t>& candidates, Timestamp at, std::vector<int64_t>& out) const {
     for (size_t i : candidates) {
         const BudgetDef& b = budgets_[i];
-        if (b.valid_from <= at && at < b.valid_to) out.push_back(b.budget_id);
+        // INT64_MAX is no end (SQL's NULL valid_to), which even a time of +infinity is before.
+        if (b.valid_from <= at && (at < b.valid_to || b.valid_to == INT64_MAX)) out.push_back(b.budget_id);
     }
 }
 

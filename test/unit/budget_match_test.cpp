@@ -76,6 +76,12 @@ TEST(BudgetMatch, ValidityIsHalfOpen) {
     EXPECT_EQ(match(m, row(20 * kHour, 0, nullptr, nullptr, "p", "m")), (std::vector<int64_t>{2}));
 }
 
+TEST(BudgetMatch, AnOpenEndCoversEvenInfinity) {
+    BudgetMatcher m({def(1, BudgetScope::global), def(2, BudgetScope::global, "", INT64_MIN, 20 * kHour)}, {});
+    EXPECT_EQ(match(m, row(INT64_MAX, 0, nullptr, nullptr, "p", "m")), (std::vector<int64_t>{1}));
+    EXPECT_EQ(match(m, row(INT64_MIN, 0, nullptr, nullptr, "p", "m")), (std::vector<int64_t>{1, 2}));
+}
+
 TEST(BudgetMatch, ModelByReportedOrResolvedName) {
     BudgetMatcher m({def(1, BudgetScope::model, "gpt-4o"), def(2, BudgetScope::model, "gpt-4o-2024-08-06")}, {});
     std::string resolved = "gpt-4o";
