@@ -10,16 +10,21 @@ CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/parsers/*.cpp))
 PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
-# Versions are layers: src/sql/0.1.0/*.sql is the first release's install script and
-# src/sql/<B>/*.sql the upgrade from the release before B, each one file per concern in
-# file-name order. Only the first release has an install script; CREATE EXTENSION runs it
-# and then every upgrade, so a fresh install and an upgraded one are the same objects.
-# Released layers are frozen: src/sql/released.sha256 (checked by scripts/test.sh).
-BASE_VERSION = 0.1.0
-UPGRADES = 0.1.0--0.2.0
-DATA_built = $(EXTENSION)--$(BASE_VERSION).sql $(foreach u,$(UPGRADES),$(EXTENSION)--$(u).sql)
+# SQL: src/sql/<feature>.sql holds the current definition of every object, once, and is
+# concatenated in the order below into the install script of the current version (as
+# pgvector builds vector--X.sql from sql/vector.sql). Released scripts are kept verbatim in
+# src/sql/released/ (checksums in src/sql/released.sha256, checked by scripts/test.sh);
+# src/sql/upgrades/ holds the hand-written upgrade from each release to the next.
+# sql/oldextversions.sql proves that a fresh install and an upgrade from 0.1.0 are the same.
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+SQL_FEATURES = schema roles token_usage token_rates cost price import_prices attribution usage ingest \
+               explain reprice forecast budget budget_spend allocate allocation rollup showback \
+               statement jobs builtin_catalog guard security audit privileges
+SQL_SOURCES = $(addprefix src/sql/,$(addsuffix .sql,$(SQL_FEATURES)))
+DATA = $(sort $(wildcard src/sql/released/*.sql src/sql/upgrades/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = guard token_usage token_rates cost builtin_catalog price_catalog model_resolution import_prices parallel_sum attribution ingest_formats ingest_bulk reprice ingest_hostile budgets budget_spend allocate allocation jobs showback statement security oldextversions
+REGRESS = guard token_usage token_rates cost builtin_catalog price_catalog model_resolution import_prices parallel_sum attribution ingest_formats ingest_bulk reprice ingest_hostile budgets budget_spend allocate allocation jobs showback statement security security_temp_objects oldextversions
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 ISOLATION = price_cache set_price_race ingest_same_request budget_race budget_cache close_race reprice_close_race rollup_race
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/results --load-extension=$(EXTENSION)
@@ -32,7 +37,6 @@ PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-missing-field-
 SHLIB_LINK += -lstdc++
 EXTRA_CLEAN = results regression.diffs regression.out test/isolation/output_iso test/isolation/results tmp_check build
 
-.SECONDEXPANSION:
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
@@ -43,9 +47,5 @@ override BITCODE_CXXFLAGS += -std=c++17 -Wno-register -I$(srcdir)/src
 # build if any core file pulls in postgres.h (CMake builds it with no PostgreSQL path at all).
 $(CORE_SRCS:.cpp=.o): override CPPFLAGS := -I$(srcdir)/src -DCB_CORE_BUILD
 
-$(EXTENSION)--$(BASE_VERSION).sql: $(sort $(wildcard src/sql/$(BASE_VERSION)/*.sql))
-	cat $^ > $@
-
-# pg_chargeback--A--B.sql is the layer src/sql/B/.
-$(EXTENSION)--%.sql: $$(sort $$(wildcard src/sql/$$(lastword $$(subst --, ,$$*))/*.sql))
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ > $@

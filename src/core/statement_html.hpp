@@ -1,6 +1,6 @@
 // The showback statement: one self-contained HTML page (inline SVG charts, inline CSS, no
 // script, no external resource) for a department leader, rendered from one JSON document
-// that chargeback.statement_html() gathers in SQL (src/sql/0.2.0/62_statement.sql).
+// that chargeback.statement_html() gathers in SQL (src/sql/statement.sql).
 //
 // Money stays exact: every amount arrives as decimal text and is printed as given (the sums,
 // changes and percentages are computed in SQL numeric). Amounts are parsed with the core's

@@ -1,5 +1,5 @@
 // chargeback.render_statement(jsonb) -> text: the statement page from statement_data()'s
-// document (src/sql/0.2.0/62_statement.sql). The argument is read on the PostgreSQL side;
+// document (src/sql/statement.sql). The argument is read on the PostgreSQL side;
 // reading the JSON and rendering happen inside the guard.
 #include "datum.hpp"
 

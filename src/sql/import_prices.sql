@@ -1,0 +1,43 @@
+-- Importing a published price catalog (LiteLLM's model_prices_and_context_window.json).
+
+CREATE FUNCTION chargeback.parse_price_catalog(catalog jsonb, format text DEFAULT 'litellm',
+    OUT provider text, OUT model text, OUT service_tier text, OUT min_prompt_tokens bigint,
+    OUT rates chargeback.token_rates, OUT entry text)
+RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'cb_parse_price_catalog' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.parse_price_catalog(jsonb, text) IS
+    'the price rows a catalog yields (per-token costs become exact per-1M rates); bad entries are skipped whole with a WARNING';
+
+-- Applies each row through set_price() unless the price in force at valid_from already has
+-- exactly these rates, so re-importing an unchanged catalog changes nothing.
+CREATE FUNCTION chargeback.import_prices(catalog jsonb, format text DEFAULT 'litellm',
+    valid_from timestamptz DEFAULT now())
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    r record;
+    current_rates chargeback.token_rates;
+    changed integer := 0;
+BEGIN
+    FOR r IN SELECT * FROM chargeback.parse_price_catalog(import_prices.catalog, import_prices.format)
+             ORDER BY 1, 2, 3, 4
+    LOOP
+        SELECT p.rates INTO current_rates FROM chargeback.price p
+         WHERE p.provider = r.provider AND p.model = r.model AND p.service_tier = r.service_tier
+           AND p.min_prompt_tokens = r.min_prompt_tokens
+           AND p.valid_from <= import_prices.valid_from
+           AND (p.valid_to IS NULL OR p.valid_to > import_prices.valid_from);
+        IF FOUND AND current_rates = r.rates THEN
+            CONTINUE;
+        END IF;
+        PERFORM chargeback.set_price(r.provider, r.model, r.rates, import_prices.valid_from,
+                                     r.service_tier, r.min_prompt_tokens, import_prices.format);
+        changed := changed + 1;
+    END LOOP;
+    RETURN changed;
+END
+$$;
+COMMENT ON FUNCTION chargeback.import_prices(jsonb, text, timestamptz) IS
+    'import a LiteLLM price catalog; returns the number of price rows opened (0 when nothing changed)';

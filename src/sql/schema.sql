@@ -1,0 +1,76 @@
+-- pg_chargeback: exact LLM cost accounting, budgets and chargeback inside PostgreSQL.
+-- pg_chargeback--<version>.sql is built from src/sql/*.sql by the Makefile, in the order
+-- of SQL_SOURCES there; edit those files, not the result.
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION pg_chargeback" to load this file. \quit
+
+COMMENT ON SCHEMA chargeback IS 'pg_chargeback: priced, owned and allocated LLM usage';
+
+-- Backup and restore: what pg_dump keeps, and how a restore loads it into a fresh install.
+--
+-- pg_dump does not dump the contents of an extension's tables unless the extension asks
+-- (pg_extension_config_dump). A restore runs CREATE EXTENSION (which seeds the built-in
+-- price catalog and the unattributed unit, and creates every table with its triggers), then
+-- COPYs the dumped rows into those tables with the triggers live. So every table that holds
+-- user data is registered beside its definition with dump_config() (below), with its
+-- sequence, and the few triggers that would refuse or re-count restored rows tell a restored
+-- row from a new one (price_before_restore, org_unit_before_restore, allocation_frozen,
+-- reservation_before_insert, audit_changes).
+--
+-- Dumped: everything users entered or the extension recorded, including the derived tables
+-- daily_rollup and budget_spend. pg_dump reads all tables in one snapshot, and the usage
+-- partitions are restored by COPY straight into each partition, which fires none of the
+-- statement triggers on chargeback.usage: the restored rollup and spend are the dumped ones,
+-- counted once. Not dumped: budget_unit, which the statement triggers on budget and org_unit
+-- recompute whole while those two tables are restored.
+-- Usage partitions are made at run time, are not members of the extension, and are dumped
+-- by pg_dump like any table of the database (definition, data, and attached to the parent).
+
+-- Registers a table of the extension, and the sequences its columns own (serial and identity),
+-- for pg_dump. Only callable from the extension's scripts (pg_extension_config_dump checks);
+-- a new table is one line: SELECT chargeback.dump_config('chargeback.new_table');
+CREATE FUNCTION chargeback.dump_config(tbl regclass, filter text DEFAULT '') RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    seq regclass;
+BEGIN
+    PERFORM pg_catalog.pg_extension_config_dump(tbl, filter);
+    FOR seq IN
+        SELECT d.objid::regclass FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
+         WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+           AND d.refobjid = tbl AND d.deptype IN ('a', 'i') AND c.relkind = 'S'
+         ORDER BY 1
+    LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION chargeback.dump_config(regclass, text) IS
+    'extension scripts only: registers a table and its owned sequences so pg_dump dumps their contents';
+
+-- Locks that serialize the extension's own writers until commit (holds on one budget, runs
+-- of one period, writers of one price key or one principal's memberships, the first writer
+-- of a new month's partition): a row per key, locked FOR UPDATE. Not advisory locks, whose
+-- keys anyone may take (pg_advisory_lock is PUBLIC): a viewer holding a predictable key
+-- stalled every authorize() on a budget, runs, closes and the first ingest of a month.
+-- Only the extension's owner (its SECURITY DEFINER entry points) and admins may lock.
+CREATE TABLE chargeback.xact_lock (
+    key text COLLATE "C" PRIMARY KEY
+);
+COMMENT ON TABLE chargeback.xact_lock IS
+    'one row per lock key the extension has taken (chargeback.xact_lock()); holds no data and is not dumped';
+CREATE FUNCTION chargeback.xact_lock(key text) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SECURITY DEFINER
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+BEGIN
+    INSERT INTO chargeback.xact_lock AS l (key) VALUES (xact_lock.key) ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM chargeback.xact_lock l WHERE l.key = xact_lock.key FOR UPDATE;
+END
+$$;
+COMMENT ON FUNCTION chargeback.xact_lock(text) IS
+    'internal: takes the lock of key until the transaction ends (a row lock only the extension''s roles can take)';
