@@ -124,3 +124,9 @@ SELECT forecast(d::date, CASE WHEN d = '2026-04-05' THEN 500 ELSE 10 END, date '
 FROM generate_series(date '2026-04-01', date '2026-04-10', interval '1 day') d;
 SELECT forecast(d, 10, date '2026-04-30') IS NULL AS no_rows FROM (SELECT date '2026-04-01' WHERE false) s(d);
 SELECT forecast(d::date, 10, date '2026-04-05') FROM generate_series(date '2026-04-01', date '2026-04-10', interval '1 day') d;
+
+-- A hold that holds nothing is refused, never "allowed" (0.2.0 answered allowed = true for
+-- these and held nothing).
+SELECT * FROM chargeback.authorize('{}', 'openai', 'gpt-4o', 'input=1', 'standard', '0');
+SELECT * FROM chargeback.authorize('{}', 'openai', 'gpt-4o', 'input=1', 'standard', '-1 minute');
+SELECT * FROM chargeback.authorize('{}', 'openai', 'gpt-4o', 'input=1', NULL);

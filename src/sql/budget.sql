@@ -118,7 +118,7 @@ CREATE TABLE chargeback.budget_event (
     UNIQUE (budget_id, period_start, kind, threshold)
 );
 COMMENT ON TABLE chargeback.budget_event IS
-    'one row per (budget, period, threshold) crossed, and one per projected overrun; each also sent as NOTIFY chargeback_budget';
+    'one row per (budget, period, threshold) crossed, and one per projected overrun; each also sent as NOTIFY chargeback_budget with {"event_id", "kind"} (no figures)';
 SELECT chargeback.dump_config('chargeback.budget_event');
 
 -- Holds of estimated cost against budgets, made by authorize() before a request.
@@ -293,6 +293,18 @@ DECLARE
     msg text;
     p_provider text := chargeback.normalize_provider(authorize.provider);
 BEGIN
+    -- A hold that holds nothing must not say allowed: 0.2.0 answered allowed = true for a
+    -- zero or negative ttl and for a NULL tier, holding nothing.
+    IF authorize.ttl IS NULL OR authorize.ttl <= interval '0' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('ttl must be a positive interval, not %s', coalesce(authorize.ttl::text, 'NULL')),
+            HINT = 'give how long the hold may last, e.g. ''10 minutes'' (at most chargeback.max_hold_ttl)';
+    END IF;
+    IF authorize.service_tier IS NULL OR authorize.provider IS NULL OR authorize.model IS NULL OR authorize.estimate IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'authorize() needs a provider, a model, an estimate and a service tier, not NULL',
+            HINT = 'the default tier is standard';
+    END IF;
     SELECT * INTO o FROM chargeback.resolve_owner(coalesce(authorize.attrs, '{}'), now());
     cost := chargeback.list_cost(p_provider, authorize.model, now(), authorize.service_tier, authorize.estimate);
     IF cost IS NULL THEN

@@ -2,7 +2,10 @@
 
 -- Adds the statement's sums per (budget, day), in key order, then records the thresholds
 -- crossed (one budget_event per budget, period and threshold) and projected overruns (once
--- per period), each with a NOTIFY chargeback_budget.
+-- per period), each with a NOTIFY chargeback_budget. Any role may LISTEN (and NOTIFY), so
+-- the payload carries no figure: only the event's id and kind, which a listener looks up in
+-- chargeback.budget_event (under row security: a viewer finds only its units' events); an
+-- id that budget_event does not hold, or holds with another kind, is a forged notification.
 CREATE FUNCTION chargeback.budget_apply_spend(p_budget bigint[], p_day date[], p_delta numeric[]) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, chargeback, pg_temp
@@ -35,9 +38,7 @@ BEGIN
             RETURNING *)
         SELECT c.*, b.name, b.currency FROM crossed c JOIN chargeback.budget b USING (budget_id)
     LOOP
-        PERFORM pg_notify('chargeback_budget', json_build_object(
-            'event', 'threshold', 'budget_id', ev.budget_id, 'budget', ev.name, 'period_start', ev.period_start,
-            'threshold', ev.threshold, 'spend', ev.spend, 'amount', ev.amount, 'currency', ev.currency)::text);
+        PERFORM pg_notify('chargeback_budget', json_build_object('event_id', ev.event_id, 'kind', 'threshold')::text);
     END LOOP;
 
     -- A projected overrun of the current period (week or longer), once per period.
@@ -63,9 +64,7 @@ BEGIN
             RETURNING *)
         SELECT m.*, b.name, b.currency FROM made m JOIN chargeback.budget b USING (budget_id)
     LOOP
-        PERFORM pg_notify('chargeback_budget', json_build_object(
-            'event', 'forecast', 'budget_id', ev.budget_id, 'budget', ev.name, 'period_start', ev.period_start,
-            'forecast', ev.forecast, 'spend', ev.spend, 'amount', ev.amount, 'currency', ev.currency)::text);
+        PERFORM pg_notify('chargeback_budget', json_build_object('event_id', ev.event_id, 'kind', 'forecast')::text);
     END LOOP;
 END
 $$;

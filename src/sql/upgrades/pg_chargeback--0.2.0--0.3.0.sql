@@ -154,6 +154,130 @@ AS $$
                                 ELSE '1 year'::pg_catalog.interval END)::pg_catalog.date - 1
 $$;
 
+-- Replaced: authorize() refuses a hold that holds nothing (a ttl that is not positive, a NULL
+-- tier, provider, model or estimate) instead of answering allowed (budget.sql).
+CREATE OR REPLACE FUNCTION chargeback.authorize(attrs jsonb, provider text, model text, estimate chargeback.token_usage,
+                                     service_tier text DEFAULT 'standard', ttl interval DEFAULT '10 minutes')
+RETURNS TABLE (reservation_id bigint, allowed boolean, reason text, estimated_cost numeric)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    o record;
+    cost numeric;
+    rid bigint := nextval('chargeback.reservation_id_seq');
+    n integer;
+    msg text;
+    p_provider text := chargeback.normalize_provider(authorize.provider);
+BEGIN
+    -- A hold that holds nothing must not say allowed: 0.2.0 answered allowed = true for a
+    -- zero or negative ttl and for a NULL tier, holding nothing.
+    IF authorize.ttl IS NULL OR authorize.ttl <= interval '0' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('ttl must be a positive interval, not %s', coalesce(authorize.ttl::text, 'NULL')),
+            HINT = 'give how long the hold may last, e.g. ''10 minutes'' (at most chargeback.max_hold_ttl)';
+    END IF;
+    IF authorize.service_tier IS NULL OR authorize.provider IS NULL OR authorize.model IS NULL OR authorize.estimate IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'authorize() needs a provider, a model, an estimate and a service tier, not NULL',
+            HINT = 'the default tier is standard';
+    END IF;
+    SELECT * INTO o FROM chargeback.resolve_owner(coalesce(authorize.attrs, '{}'), now());
+    cost := chargeback.list_cost(p_provider, authorize.model, now(), authorize.service_tier, authorize.estimate);
+    IF cost IS NULL THEN
+        -- Nothing to hold: the usage will still be recorded (unpriced) when it arrives.
+        RETURN QUERY SELECT NULL::bigint, true, 'allowed: no catalog price for this model, nothing held', NULL::numeric;
+        RETURN;
+    END IF;
+    BEGIN
+        -- In budget_id order, so two callers lock shared budgets in the same order.
+        INSERT INTO chargeback.reservation (reservation_id, budget_id, amount, request_id, attrs, expires_at)
+        SELECT rid, b.budget_id, cost, authorize.attrs->>'request_id', coalesce(authorize.attrs, '{}'),
+               now() + authorize.ttl
+        FROM chargeback.applicable_budgets(now(), o.org_unit_id, coalesce(authorize.attrs->>'project', o.project),
+                                           coalesce(authorize.attrs->>'user', authorize.attrs->>'principal'),
+                                           p_provider, authorize.model) b
+        ORDER BY b.budget_id;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    EXCEPTION WHEN SQLSTATE 'CB001' THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RETURN QUERY SELECT NULL::bigint, false, msg, cost;
+        RETURN;
+    END;
+    RETURN QUERY SELECT CASE WHEN n > 0 THEN rid END, true,
+        CASE WHEN n = 0 THEN 'allowed: no budget applies' ELSE format('allowed: %s held on %s budget(s)', cost, n) END,
+        cost;
+END
+$$;
+
+-- Replaced: budget notifications carry the event's id and kind, no figures: any role may
+-- LISTEN on the channel (budget_spend.sql, budget.sql).
+CREATE OR REPLACE FUNCTION chargeback.budget_apply_spend(p_budget bigint[], p_day date[], p_delta numeric[]) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    touched bigint[];
+    ev record;
+BEGIN
+    WITH up AS (
+        INSERT INTO chargeback.budget_spend AS s (budget_id, day, spend)
+        SELECT * FROM unnest(p_budget, p_day, p_delta)
+        ON CONFLICT (budget_id, day) DO UPDATE SET spend = s.spend + EXCLUDED.spend
+        RETURNING budget_id)
+    -- Only the budgets this statement changed can have crossed anything.
+    SELECT array_agg(DISTINCT budget_id) INTO touched FROM up;
+
+    -- Thresholds crossed in the current period of each budget, once each.
+    FOR ev IN
+        WITH cur AS (
+            SELECT b.*, chargeback.budget_period_start(b.period, now()) AS ps FROM chargeback.budget b
+            WHERE b.budget_id = ANY (touched)
+              AND b.valid_from <= now() AND (b.valid_to IS NULL OR b.valid_to > now())),
+        spent AS (SELECT cur.*, chargeback.budget_spent(cur.budget_id, cur.ps) AS spend FROM cur),
+        crossed AS (
+            INSERT INTO chargeback.budget_event (budget_id, period_start, kind, threshold, spend, amount)
+            SELECT s.budget_id, s.ps, 'threshold', t, s.spend, s.amount
+            FROM spent s, unnest(s.thresholds) t
+            WHERE s.spend >= t * s.amount
+            ON CONFLICT DO NOTHING
+            RETURNING *)
+        SELECT c.*, b.name, b.currency FROM crossed c JOIN chargeback.budget b USING (budget_id)
+    LOOP
+        PERFORM pg_notify('chargeback_budget', json_build_object('event_id', ev.event_id, 'kind', 'threshold')::text);
+    END LOOP;
+
+    -- A projected overrun of the current period (week or longer), once per period.
+    FOR ev IN
+        WITH cur AS (
+            SELECT b.budget_id, b.amount, b.period, chargeback.budget_period_start(b.period, now()) AS ps
+            FROM chargeback.budget b
+            WHERE b.budget_id = ANY (touched)
+              AND b.period <> 'day' AND b.valid_from <= now() AND (b.valid_to IS NULL OR b.valid_to > now())
+              AND NOT EXISTS (SELECT 1 FROM chargeback.budget_event e WHERE e.budget_id = b.budget_id
+                              AND e.kind = 'forecast' AND e.period_start = chargeback.budget_period_start(b.period, now()))),
+        projected AS (
+            SELECT cur.*, chargeback.budget_spent(cur.budget_id, cur.ps) AS spend,
+                   (SELECT (chargeback.forecast(d.day, d.spend, chargeback.budget_period_end(cur.period, cur.ps))->>'projected')::numeric
+                    FROM chargeback.budget_spend d
+                    WHERE d.budget_id = cur.budget_id AND d.day BETWEEN cur.ps AND chargeback.budget_period_end(cur.period, cur.ps)) AS forecast
+            FROM cur),
+        made AS (
+            INSERT INTO chargeback.budget_event (budget_id, period_start, kind, threshold, spend, amount, forecast)
+            SELECT p.budget_id, p.ps, 'forecast', 1, p.spend, p.amount, p.forecast
+            FROM projected p WHERE p.forecast > p.amount
+            ON CONFLICT DO NOTHING
+            RETURNING *)
+        SELECT m.*, b.name, b.currency FROM made m JOIN chargeback.budget b USING (budget_id)
+    LOOP
+        PERFORM pg_notify('chargeback_budget', json_build_object('event_id', ev.event_id, 'kind', 'forecast')::text);
+    END LOOP;
+END
+$$;
+COMMENT ON TABLE chargeback.budget_event IS
+    'one row per (budget, period, threshold) crossed, and one per projected overrun; each also sent as NOTIFY chargeback_budget with {"event_id", "kind"} (no figures)';
+
 -- Altered: pg_temp last in the search_path of every other function that sets one.
 ALTER FUNCTION chargeback.dump_config(regclass, text) SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chargeback.allocation_frozen() SET search_path = pg_catalog, chargeback, pg_temp;
@@ -161,7 +285,6 @@ ALTER FUNCTION chargeback.allocation_input(date,text) SET search_path = pg_catal
 ALTER FUNCTION chargeback.allocation_write(date,text,boolean) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.applicable_budgets(timestamp with time zone,integer,text,text,text,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.book_periods(date[]) SET search_path = pg_catalog, chargeback, pg_temp;
-ALTER FUNCTION chargeback.budget_apply_spend(bigint[],date[],numeric[]) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.budget_before_write() SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.budget_held(bigint,date) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.budget_spent(bigint,date) SET search_path = pg_catalog, chargeback, pg_temp;
