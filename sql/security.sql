@@ -196,6 +196,9 @@ SELECT pg_temp.secco_cost() AS secco_cost_seen;
 SELECT h LIKE '%<svg%' AS charts, h LIKE '%No usage was recorded%' AS empty
 FROM statement_html('2023-09-01', 'sec-emea') h;
 SELECT h LIKE '%No usage was recorded%' AS empty FROM statement_html('2023-09-01', 'sec-amer') h;
+-- its units' allocation lines, but not their basis (pool totals and ratios of other units)
+SELECT count(*) > 0 AS lines_seen, sum(amount) > 0 AS amounts_seen FROM allocation_line WHERE period = '2023-09-01';
+SELECT basis FROM allocation_line LIMIT 1;
 -- what it may not do
 SELECT chargeback.explain(min(usage_id)) FROM usage;
 SELECT set_price('secco', 's1', 'input=0', '2024-01-01');

@@ -69,6 +69,10 @@ SELECT chargeback.run_allocation('2023-10-01') > 0 AS drafted;
 SELECT chargeback.close_period('2023-10-01') > 0 AS closed;
 SELECT length(chargeback.statement_html('2023-10-01', 'tmp-unit')) > 1000 AS statement;
 SELECT chargeback.maintenance() ? 'partitions_made' AS maintained;
+-- A restore is a superuser's: an admin's session with the settings pg_restore uses is not one.
+SET check_function_bodies = off;
+SET row_security = off;
+SELECT chargeback.restoring() AS admin_passes_for_a_restore;
 
 -- Back as the superuser, in a new session (no shadows): everything landed, nothing was
 -- rejected by a probe, and the temporary objects were never run by the owner.

@@ -107,24 +107,32 @@ int run_demo(const Options& o) {
     Connection db(o.conninfo);
     check_fresh(db);
 
-    // The demo month is the current accounting month, up to now; the month before it gives
-    // the report something to compare with.
+    // The demo month is the last complete accounting month, so that its statement, runs and
+    // report read the same on any day; the month before it gives the report something to
+    // compare with, and the current month runs up to now at the same daily rate (on the 1st
+    // of a month it holds a few hours, and budgets say their forecast has too little data).
     Result p = db.query(R"sql(
         WITH tz AS (SELECT coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC') AS name),
-        m AS (SELECT chargeback.period_of(now()) AS cur, (chargeback.period_of(now()) - interval '1 month')::date AS prev)
-        SELECT m.cur::text, m.prev::text,
-               extract(epoch FROM m.cur::timestamp AT TIME ZONE tz.name)::bigint,
+        m AS (SELECT chargeback.period_of(now()) AS cur, (chargeback.period_of(now()) - interval '1 month')::date AS demo,
+                     (chargeback.period_of(now()) - interval '2 months')::date AS prev)
+        SELECT m.demo::text, m.prev::text, m.cur::text,
+               extract(epoch FROM m.demo::timestamp AT TIME ZONE tz.name)::bigint,
                extract(epoch FROM m.prev::timestamp AT TIME ZONE tz.name)::bigint,
+               extract(epoch FROM m.cur::timestamp AT TIME ZONE tz.name)::bigint,
                extract(epoch FROM now())::bigint,
                to_char(now() AT TIME ZONE tz.name, 'YYYY-MM-DD HH24:MI ') || tz.name
         FROM m, tz)sql");
-    const std::string period = p.text(0, 0), prev = p.text(0, 1);
-    const int64_t cur_start = std::stoll(p.text(0, 2)), prev_start = std::stoll(p.text(0, 3));
-    const int64_t now = std::max<int64_t>(std::stoll(p.text(0, 4)), cur_start + 3600);  // at least an hour
+    const std::string period = p.text(0, 0), prev = p.text(0, 1), cur = p.text(0, 2);
+    const int64_t demo_start = std::stoll(p.text(0, 3)), prev_start = std::stoll(p.text(0, 4));
+    const int64_t cur_start = std::stoll(p.text(0, 5)), now = std::stoll(p.text(0, 6));
+    // The current month so far, at the demo month's rate per second.
+    const uint64_t cur_requests =
+        now > cur_start ? static_cast<uint64_t>(static_cast<__int128>(o.requests) * (now - cur_start) / (cur_start - demo_start))
+                        : 0;
 
     std::printf("pg_chargeback demo: database \"%s\" at %s\n", db.database().c_str(), db.where().c_str());
-    std::printf("The month is %s (up to %s); seed %llu (the same seed makes the same requests).\n",
-                month_name(period).c_str(), p.text(0, 5).c_str(), static_cast<unsigned long long>(o.seed));
+    std::printf("The month is %s, the last complete one (it is %s); seed %llu (the same seed makes the same requests).\n",
+                month_name(period).c_str(), p.text(0, 7).c_str(), static_cast<unsigned long long>(o.seed));
 
     heading("1. The organisation, ownership rules, budgets and allocation rules (src/cli/demo_seed.sql)");
     db.run_script(with_period(kDemoSeedSql, period));
@@ -145,11 +153,11 @@ int run_demo(const Options& o) {
     const uint64_t prev_requests = std::max<uint64_t>(1, o.requests / 4);
     heading("2. " + month_name(prev) + ": " + group_digits(std::to_string(prev_requests)) +
             " generated requests through COPY (chargeback load streams files the same way)");
-    load_month(db, o, users, prev, prev_start, cur_start, prev_requests, 0, o.seed + 1);
+    load_month(db, o, users, prev, prev_start, demo_start, prev_requests, 0, o.seed + 1);
 
     heading("3. " + month_name(period) + ": " + group_digits(std::to_string(o.requests)) +
             " requests from OpenAI, Anthropic, Google and Bedrock, and " + std::to_string(kBadLines) + " bad lines");
-    load_month(db, o, users, period, cur_start, now, o.requests, kBadLines, o.seed);
+    load_month(db, o, users, period, demo_start, cur_start, o.requests, kBadLines, o.seed);
     std::printf("  Rejected lines keep their payload and reason (chargeback.usage_rejected):\n");
     indent_print(result_table(db.query(R"sql(
         SELECT sqlstate, left(error, 90) AS reason, count(*) AS lines
@@ -158,6 +166,11 @@ int run_demo(const Options& o) {
     indent_print(result_table(db.query(R"sql(
         SELECT provider, sum(requests) AS requests, sum(total_tokens) AS tokens, round(sum(cost), 2) AS cost
         FROM chargeback.showback WHERE period = $1::date GROUP BY provider ORDER BY cost DESC)sql", {period})));
+    if (cur_requests > 0) {
+        std::printf("  %s so far, the month in progress: %s requests at the same rate\n", month_name(cur).c_str(),
+                    group_digits(std::to_string(cur_requests)).c_str());
+        load_month(db, o, users, cur, cur_start, now, cur_requests, 0, o.seed + 2);
+    }
 
     heading("4. Budget alerts: each threshold crossing is recorded once (chargeback.budget_event)");
     indent_print(result_table(db.query(R"sql(

@@ -365,10 +365,8 @@ COMMENT ON FUNCTION chargeback.reopen_period(date, text) IS
 
 -- Final runs are frozen: their runs and lines cannot be changed, added or removed (SQLSTATE
 -- CB003). Lines are checked once per statement, through its transition tables: a run writes
--- and a rerun deletes thousands of lines, which a per-row lookup would slow down. A restore
--- loads a final run's lines after the run (its status already 'final'): lines may go into a
--- final run only whole, in one statement, into a run that had none, exactly as many as the
--- run records (allocation_run.lines) and summing to its totals.
+-- and a rerun deletes thousands of lines, which a per-row lookup would slow down. (A restore
+-- loads a final run's lines after the run, with this trigger off: schema.sql.)
 CREATE FUNCTION chargeback.allocation_frozen() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, chargeback, pg_temp
@@ -394,11 +392,8 @@ BEGIN
     END IF;
     -- allocation_line, once per statement.
     IF TG_OP = 'INSERT' THEN
-        SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r JOIN (SELECT l.run_id, count(*) AS n, sum(l.amount) AS amount FROM new_lines l GROUP BY 1) n USING (run_id)
-         WHERE r.status = 'final' AND NOT (n.n = r.lines
-                                           -- a checksum of the whole set: what the run's currencies sum to together
-                                           AND n.amount = (SELECT sum((t.v ->> 'total')::numeric) FROM jsonb_each(r.totals) t(k, v))
-                                           AND (SELECT count(*) FROM chargeback.allocation_line x WHERE x.run_id = r.run_id) = r.lines);
+        SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r
+         WHERE r.status = 'final' AND r.run_id IN (SELECT l.run_id FROM new_lines l);
     ELSIF TG_OP = 'UPDATE' THEN
         SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r
          WHERE r.status = 'final'

@@ -86,6 +86,8 @@ END
 $$;
 CREATE TRIGGER org_unit_before_restore BEFORE INSERT ON chargeback.org_unit
     FOR EACH ROW EXECUTE FUNCTION chargeback.org_unit_before_restore();
+-- It fires during a restore, which turns ordinary triggers off (schema.sql).
+ALTER TABLE chargeback.org_unit ENABLE ALWAYS TRIGGER org_unit_before_restore;
 
 -- All units below a unit, the unit itself included (for org_unit budgets and viewers).
 CREATE FUNCTION chargeback.org_unit_descendants(root integer) RETURNS SETOF integer

@@ -134,12 +134,20 @@ CREATE TABLE chargeback.reservation (
     expires_at timestamptz NOT NULL DEFAULT now() + interval '10 minutes',
     settled_at timestamptz,
     settled_usage_id bigint,
-    PRIMARY KEY (reservation_id, budget_id)
+    PRIMARY KEY (reservation_id, budget_id),
+    -- Who may settle it: usage recorded by the same login (NULL: holds made before 0.3.0)
+    -- for the same provider. One gateway cannot release another's hold.
+    holder text DEFAULT session_user,
+    provider text
 );
 CREATE INDEX reservation_open_idx ON chargeback.reservation (budget_id, period_start) WHERE settled_at IS NULL;
 CREATE INDEX reservation_request_idx ON chargeback.reservation (request_id) WHERE settled_at IS NULL;
 COMMENT ON TABLE chargeback.reservation IS
     'estimated cost held against a budget until the request''s usage arrives (settled) or the hold expires; never counted once settled or expired';
+COMMENT ON COLUMN chargeback.reservation.reservation_id IS
+    'random (authorize() draws it), so that no caller can guess another''s hold';
+COMMENT ON COLUMN chargeback.reservation.holder IS 'session_user that made the hold: only its usage settles it (NULL: any)';
+COMMENT ON COLUMN chargeback.reservation.provider IS 'provider of the held request: only that provider''s usage settles it (NULL: any)';
 SELECT chargeback.dump_config('chargeback.reservation');
 SELECT pg_catalog.pg_extension_config_dump('chargeback.reservation_id_seq', '');
 
@@ -158,6 +166,10 @@ SECURITY DEFINER
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 BEGIN
+    -- Two transactions changing budgets and units at once (a parallel restore loads both
+    -- tables together) would each miss the other's rows: the lock makes the second wait for
+    -- the first to commit, and its statements below then see both.
+    LOCK TABLE chargeback.budget_unit IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM chargeback.budget_unit;
     INSERT INTO chargeback.budget_unit (budget_id, org_unit_id)
     SELECT DISTINCT b.budget_id, x
@@ -171,6 +183,9 @@ CREATE TRIGGER budget_units_on_budget AFTER INSERT OR UPDATE OR DELETE ON charge
     FOR EACH STATEMENT EXECUTE FUNCTION chargeback.refresh_budget_units();
 CREATE TRIGGER budget_units_on_org_unit AFTER INSERT OR UPDATE OR DELETE ON chargeback.org_unit
     FOR EACH STATEMENT EXECUTE FUNCTION chargeback.refresh_budget_units();
+-- budget_unit is not dumped: a restore (which turns ordinary triggers off) rebuilds it.
+ALTER TABLE chargeback.budget ENABLE ALWAYS TRIGGER budget_units_on_budget;
+ALTER TABLE chargeback.org_unit ENABLE ALWAYS TRIGGER budget_units_on_org_unit;
 
 -- The budgets that apply to usage of this owner, project, principal, provider and model at
 -- `at`. An org_unit budget covers the unit and all its descendants.
@@ -224,9 +239,8 @@ COMMENT ON FUNCTION chargeback.max_hold_ttl() IS 'the chargeback.max_hold_ttl se
 -- jointly overspend; the check reads committed holds with a fresh snapshot, which only READ
 -- COMMITTED gives. Spend and open holds are read in one statement, so with one snapshot: an
 -- ingest committing between two reads would be counted in neither (test/t/007_load.pl). A
--- settled or expired hold holds nothing and is not checked: a restore loads past holds of a
--- block budget that its restored spend may already exceed, and (chargeback.restoring) open
--- ones as they were made.
+-- settled or expired hold holds nothing and is not checked. (A restore loads holds as they
+-- were made, without this trigger: schema.sql.)
 CREATE FUNCTION chargeback.reservation_before_insert() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, chargeback, pg_temp
@@ -234,25 +248,18 @@ AS $$
 DECLARE
     b chargeback.budget;
     longest interval;
-    restoring boolean;
     spent numeric;
     held numeric;
 BEGIN
     SELECT * INTO b FROM chargeback.budget WHERE budget_id = NEW.budget_id;
     NEW.period_start := coalesce(NEW.period_start, chargeback.budget_period_start(b.period, now()));
-    -- (A restore loads holds as they were made, under whatever limit held then.)
-    -- max_hold_ttl() first: it loads the module, which refuses a chargeback.restoring that a
-    -- non-superuser set before it loaded.
     longest := chargeback.max_hold_ttl();
-    restoring := coalesce(current_setting('chargeback.restoring', true), 'off') = 'on';
-    IF NEW.settled_at IS NULL AND NEW.expires_at > now() + longest AND NOT restoring THEN
+    IF NEW.settled_at IS NULL AND NEW.expires_at > now() + longest THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('a hold until %s is longer than chargeback.max_hold_ttl (%s)', NEW.expires_at, longest),
             HINT = 'ask for a shorter ttl; a superuser can raise chargeback.max_hold_ttl';
     END IF;
-    -- A restore loads open holds as they were made too: recorded usage may have taken the
-    -- budget's spend past what they allowed since.
-    IF restoring OR b.enforcement <> 'block' OR NEW.settled_at IS NOT NULL OR NEW.expires_at <= now() THEN
+    IF b.enforcement <> 'block' OR NEW.settled_at IS NOT NULL OR NEW.expires_at <= now() THEN
         RETURN NEW;
     END IF;
     IF current_setting('transaction_isolation') <> 'read committed' THEN
@@ -288,7 +295,9 @@ AS $$
 DECLARE
     o record;
     cost numeric;
-    rid bigint := nextval('chargeback.reservation_id_seq');
+    -- A random positive id (62 bits), not the next of a sequence: a hold's id is what usage
+    -- quotes (attrs.reservation_id) to settle it, so it must not be guessable.
+    rid bigint := ('x' || substr(md5(gen_random_uuid()::text), 1, 16))::bit(64)::bigint & 4611686018427387903;
     n integer;
     msg text;
     p_provider text := chargeback.normalize_provider(authorize.provider);
@@ -314,9 +323,9 @@ BEGIN
     END IF;
     BEGIN
         -- In budget_id order, so two callers lock shared budgets in the same order.
-        INSERT INTO chargeback.reservation (reservation_id, budget_id, amount, request_id, attrs, expires_at)
+        INSERT INTO chargeback.reservation (reservation_id, budget_id, amount, request_id, attrs, expires_at, provider)
         SELECT rid, b.budget_id, cost, authorize.attrs->>'request_id', coalesce(authorize.attrs, '{}'),
-               now() + authorize.ttl
+               now() + authorize.ttl, p_provider
         FROM chargeback.applicable_budgets(now(), o.org_unit_id, coalesce(authorize.attrs->>'project', o.project),
                                            coalesce(authorize.attrs->>'user', authorize.attrs->>'principal'),
                                            p_provider, authorize.model) b

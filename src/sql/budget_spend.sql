@@ -95,11 +95,16 @@ SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM chargeback.reservation WHERE settled_at IS NULL) THEN
+        -- Only the holder's own usage for the same provider settles a hold.
         UPDATE chargeback.reservation r SET settled_at = now(), settled_usage_id = n.usage_id
-        FROM new_rows n WHERE r.settled_at IS NULL AND n.request_id IS NOT NULL AND r.request_id = n.request_id;
+        FROM new_rows n WHERE r.settled_at IS NULL AND n.request_id IS NOT NULL AND r.request_id = n.request_id
+          AND (r.holder IS NULL OR r.holder = session_user) AND (r.provider IS NULL OR r.provider = n.provider);
         UPDATE chargeback.reservation r SET settled_at = now(), settled_usage_id = n.usage_id
         FROM new_rows n WHERE r.settled_at IS NULL AND n.attrs ? 'reservation_id'
-          AND (n.attrs->>'reservation_id') ~ '^[0-9]{1,18}$' AND r.reservation_id = (n.attrs->>'reservation_id')::bigint;
+          AND r.reservation_id = CASE WHEN (n.attrs->>'reservation_id') ~ '^[0-9]{1,19}$'
+                                           AND (n.attrs->>'reservation_id')::numeric <= 9223372036854775807
+                                      THEN (n.attrs->>'reservation_id')::bigint END
+          AND (r.holder IS NULL OR r.holder = session_user) AND (r.provider IS NULL OR r.provider = n.provider);
     END IF;
     RETURN NULL;
 END

@@ -115,6 +115,8 @@ $$;
 -- Named to fire before price_before_write (triggers fire in name order).
 CREATE TRIGGER price_before_restore BEFORE INSERT ON chargeback.price
     FOR EACH ROW EXECUTE FUNCTION chargeback.price_before_restore();
+-- It fires during a restore, which turns ordinary triggers off (schema.sql).
+ALTER TABLE chargeback.price ENABLE ALWAYS TRIGGER price_before_restore;
 
 CREATE FUNCTION chargeback.model_alias_before_write() RETURNS trigger
 LANGUAGE plpgsql

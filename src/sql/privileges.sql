@@ -21,7 +21,7 @@ BEGIN
                                      'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'valid_rule_match',
                                      'allocate', 'allocation_compute', 'forecast', 'forecast_accum', 'forecast_final',
                                      'period_of', 'day_of', 'budget_period_start', 'budget_period_end', 'focus_service',
-                                     'max_hold_ttl'))
+                                     'max_hold_ttl', 'restoring'))
              ORDER BY p.oid::regprocedure::text
     LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', f);
@@ -42,7 +42,7 @@ GRANT INSERT ON chargeback.usage_inbox, chargeback.usage_inbox_text TO chargebac
 GRANT SELECT ON chargeback.showback, chargeback.daily_spend, chargeback.unit_costs, chargeback.focus,
                 chargeback.data_quality, chargeback.budget_status, chargeback.journal, chargeback.unpriced_usage
     TO chargeback_viewer;
-GRANT SELECT ON chargeback.usage, chargeback.daily_rollup, chargeback.allocation_line, chargeback.activity_outcome,
+GRANT SELECT ON chargeback.usage, chargeback.daily_rollup, chargeback.activity_outcome,
                 chargeback.budget, chargeback.budget_spend, chargeback.budget_event, chargeback.reservation,
                 chargeback.usage_rejected, chargeback.usage_duplicate, chargeback.view_grant,
                 chargeback.org_unit, chargeback.price, chargeback.model_alias, chargeback.period
@@ -50,6 +50,10 @@ GRANT SELECT ON chargeback.usage, chargeback.daily_rollup, chargeback.allocation
 -- Of a run, what the journal and statements show: its identity, not its totals (the whole
 -- company's).
 GRANT SELECT (run_id, period, model, status, created_at) ON chargeback.allocation_run TO chargeback_viewer;
+-- Of its units' lines, the amounts, not their basis: a line's basis holds the pool totals,
+-- ratios and weights from which other units' costs follow.
+GRANT SELECT (line_id, run_id, period, org_unit_id, project, activity_type, component, source, amount, currency)
+    ON chargeback.allocation_line TO chargeback_viewer;
 GRANT EXECUTE ON FUNCTION chargeback.sees_all(), chargeback.visible_org_units(), chargeback.visible_budgets(),
                           chargeback.org_unit_descendants(integer), chargeback.cost_center_of(integer),
                           chargeback.budget_spent(bigint, date), chargeback.budget_held(bigint, date),
@@ -108,7 +112,7 @@ GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rate
                           chargeback.maintenance(), chargeback.schedule_jobs(integer, text, text, text),
                           chargeback.unschedule_jobs(),
                           chargeback.grant_view(name, text), chargeback.revoke_view(name, text),
-                          chargeback.xact_lock(text)
+                          chargeback.xact_lock(text), chargeback.archive_usage(date, text)
     TO chargeback_admin;
 
 -- statement_html(period, org_unit) renders what its caller may read (SECURITY INVOKER over

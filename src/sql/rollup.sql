@@ -191,7 +191,9 @@ DECLARE
     n bigint;
 BEGIN
     LOCK TABLE chargeback.usage IN SHARE MODE;
-    DELETE FROM chargeback.daily_rollup;
+    -- Months whose raw usage was archived keep their rollup: it is all that is left of them.
+    DELETE FROM chargeback.daily_rollup r
+     WHERE NOT EXISTS (SELECT 1 FROM chargeback.usage_archive a WHERE a.period = r.period);
     INSERT INTO chargeback.daily_rollup
         (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
          requests, tokens, total_tokens, cost, list_cost, unpriced)
@@ -202,6 +204,7 @@ BEGIN
                  coalesce(u.currency, ''), count(*), chargeback.sum(u.tokens),
                  coalesce(sum(u.cost), 0), coalesce(sum(u.list_cost), 0), count(*) FILTER (WHERE u.cost IS NULL)
           FROM chargeback.usage u
+          WHERE NOT EXISTS (SELECT 1 FROM chargeback.usage_archive a WHERE a.period = u.period)
           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) g (period, day, org_unit_id, project, activity_type, provider, model,
                                                  service_tier, currency, requests, tokens, cost, list_cost, unpriced);
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -209,4 +212,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION chargeback.rebuild_daily_rollup() IS
-    'recomputes chargeback.daily_rollup from chargeback.usage (needed only after partitions were changed directly); returns the rows written';
+    'recomputes chargeback.daily_rollup from chargeback.usage (needed only after partitions were changed directly), but for archived months; returns the rows written';

@@ -12,11 +12,12 @@ COMMENT ON SCHEMA chargeback IS 'pg_chargeback: priced, owned and allocated LLM 
 -- pg_dump does not dump the contents of an extension's tables unless the extension asks
 -- (pg_extension_config_dump). A restore runs CREATE EXTENSION (which seeds the built-in
 -- price catalog and the unattributed unit, and creates every table with its triggers), then
--- COPYs the dumped rows into those tables with the triggers live. So every table that holds
--- user data is registered beside its definition with dump_config() (below), with its
--- sequence, and the few triggers that would refuse or re-count restored rows tell a restored
--- row from a new one (price_before_restore, org_unit_before_restore, allocation_frozen,
--- reservation_before_insert, audit_changes).
+-- COPYs the dumped rows into those tables. So every table that holds user data is
+-- registered beside its definition with dump_config() (below), with its sequence, and is
+-- loaded as dumped: foreign keys and the extension's ordinary triggers are off for restored
+-- rows (restore_statement(), below); the dumped catalog replaces the seeded one
+-- (price_before_restore, org_unit_before_restore) and budget_unit is rebuilt
+-- (refresh_budget_units), the only triggers that are ENABLE ALWAYS.
 --
 -- Dumped: everything users entered or the extension recorded, including the derived tables
 -- daily_rollup and budget_spend. pg_dump reads all tables in one snapshot, and the usage
@@ -27,9 +28,43 @@ COMMENT ON SCHEMA chargeback IS 'pg_chargeback: priced, owned and allocated LLM 
 -- Usage partitions are made at run time, are not members of the extension, and are dumped
 -- by pg_dump like any table of the database (definition, data, and attached to the parent).
 
+-- A restore loads every table as dumped (src/pg/restore.cpp): in a restoring session each
+-- INSERT or COPY into a dumped table runs with session_replication_role = replica, so no
+-- foreign key is checked (pg_restore -j loads tables in parallel, in any order) and no
+-- trigger fires but those marked ENABLE ALWAYS: nothing restored is logged again (audit),
+-- counted again (rollup, budget spend: pg_dump --load-via-partition-root loads usage
+-- through its parent) or refused (hold limits, frozen runs). restoring() says whether this
+-- session restores: a superuser's running pg_restore or a pg_dump script (both turn
+-- check_function_bodies and row_security off), or one that sets chargeback.restoring = on.
+CREATE FUNCTION chargeback.restoring() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'cb_restoring' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.restoring() IS
+    'true while this superuser session restores a dump (pg_restore or a pg_dump script, or chargeback.restoring = on)';
+CREATE FUNCTION chargeback.restore_statement() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'cb_restore_statement' LANGUAGE C;
+COMMENT ON FUNCTION chargeback.restore_statement() IS
+    'statement trigger of every dumped table: a restoring session loads its rows with foreign keys and ordinary triggers off';
+-- The pair of restore triggers on one table (the AFTER one ENABLE ALWAYS: it fires in replica
+-- mode to switch back).
+CREATE FUNCTION chargeback.restore_as_dumped(tbl regclass) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format('CREATE TRIGGER restore_begin BEFORE INSERT ON %s FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION chargeback.restore_statement()', tbl);
+    EXECUTE format('CREATE TRIGGER restore_end AFTER INSERT ON %s FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION chargeback.restore_statement()', tbl);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER restore_end', tbl);
+END
+$$;
+COMMENT ON FUNCTION chargeback.restore_as_dumped(regclass) IS
+    'extension scripts only: gives a dumped table the restore triggers (chargeback.restore_statement())';
+
 -- Registers a table of the extension, and the sequences its columns own (serial and identity),
--- for pg_dump. Only callable from the extension's scripts (pg_extension_config_dump checks);
--- a new table is one line: SELECT chargeback.dump_config('chargeback.new_table');
+-- for pg_dump, and gives it the restore triggers. Only callable from the extension's scripts
+-- (pg_extension_config_dump checks); a new table is one line:
+-- SELECT chargeback.dump_config('chargeback.new_table');
 CREATE FUNCTION chargeback.dump_config(tbl regclass, filter text DEFAULT '') RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -46,6 +81,7 @@ BEGIN
     LOOP
         PERFORM pg_catalog.pg_extension_config_dump(seq, '');
     END LOOP;
+    PERFORM chargeback.restore_as_dumped(tbl);
 END
 $$;
 COMMENT ON FUNCTION chargeback.dump_config(regclass, text) IS

@@ -1,4 +1,3 @@
-
 -- The showback statement: statement_html(period, org_unit) gathers everything a department
 -- leader's page needs with SQL, from the reporting views and tables only (SECURITY INVOKER,
 -- so under row-level security the page shows only what the caller may see), and hands one

@@ -46,6 +46,9 @@ COMMENT ON COLUMN chargeback.usage.owner_reason IS 'explicit, rule, membership o
 -- The parent has no rows of its own (its partitions are ordinary tables to pg_dump): only
 -- its id sequence is registered.
 SELECT pg_catalog.pg_extension_config_dump('chargeback.usage_usage_id_seq', '');
+-- pg_dump --load-via-partition-root restores partitions' rows through the parent: loaded as
+-- dumped too (the rollup and budget spend are dumped, not counted again).
+SELECT chargeback.restore_as_dumped('chargeback.usage');
 
 -- (provider, request_id) is unique across every partition: the usage table cannot carry
 -- such an index (its key must include the period), so this table does. Re-ingesting a

@@ -37,6 +37,222 @@ $$;
 COMMENT ON FUNCTION chargeback.xact_lock(text) IS
     'internal: takes the lock of key until the transaction ends (a row lock only the extension''s roles can take)';
 
+-- Added: restores load every table as dumped, in any order, with no setting (schema.sql):
+-- a plain pg_restore, pg_restore -j and --load-via-partition-root dumps work.
+-- A restore loads every table as dumped (src/pg/restore.cpp): in a restoring session each
+-- INSERT or COPY into a dumped table runs with session_replication_role = replica, so no
+-- foreign key is checked (pg_restore -j loads tables in parallel, in any order) and no
+-- trigger fires but those marked ENABLE ALWAYS: nothing restored is logged again (audit),
+-- counted again (rollup, budget spend: pg_dump --load-via-partition-root loads usage
+-- through its parent) or refused (hold limits, frozen runs). restoring() says whether this
+-- session restores: a superuser's running pg_restore or a pg_dump script (both turn
+-- check_function_bodies and row_security off), or one that sets chargeback.restoring = on.
+CREATE FUNCTION chargeback.restoring() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'cb_restoring' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.restoring() IS
+    'true while this superuser session restores a dump (pg_restore or a pg_dump script, or chargeback.restoring = on)';
+CREATE FUNCTION chargeback.restore_statement() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'cb_restore_statement' LANGUAGE C;
+COMMENT ON FUNCTION chargeback.restore_statement() IS
+    'statement trigger of every dumped table: a restoring session loads its rows with foreign keys and ordinary triggers off';
+-- The pair of restore triggers on one table (the AFTER one ENABLE ALWAYS: it fires in replica
+-- mode to switch back).
+CREATE FUNCTION chargeback.restore_as_dumped(tbl regclass) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format('CREATE TRIGGER restore_begin BEFORE INSERT ON %s FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION chargeback.restore_statement()', tbl);
+    EXECUTE format('CREATE TRIGGER restore_end AFTER INSERT ON %s FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION chargeback.restore_statement()', tbl);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER restore_end', tbl);
+END
+$$;
+COMMENT ON FUNCTION chargeback.restore_as_dumped(regclass) IS
+    'extension scripts only: gives a dumped table the restore triggers (chargeback.restore_statement())';
+CREATE OR REPLACE FUNCTION chargeback.dump_config(tbl regclass, filter text DEFAULT '') RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    seq regclass;
+BEGIN
+    PERFORM pg_catalog.pg_extension_config_dump(tbl, filter);
+    FOR seq IN
+        SELECT d.objid::regclass FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
+         WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+           AND d.refobjid = tbl AND d.deptype IN ('a', 'i') AND c.relkind = 'S'
+         ORDER BY 1
+    LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+    END LOOP;
+    PERFORM chargeback.restore_as_dumped(tbl);
+END
+$$;
+
+SELECT chargeback.restore_as_dumped(t)
+FROM unnest((SELECT extconfig FROM pg_catalog.pg_extension WHERE extname = 'pg_chargeback')) t
+WHERE (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t) IN ('r', 'p')
+ORDER BY t::regclass::text;
+SELECT chargeback.restore_as_dumped('chargeback.usage');
+ALTER TABLE chargeback.price ENABLE ALWAYS TRIGGER price_before_restore;
+ALTER TABLE chargeback.org_unit ENABLE ALWAYS TRIGGER org_unit_before_restore;
+ALTER TABLE chargeback.budget ENABLE ALWAYS TRIGGER budget_units_on_budget;
+ALTER TABLE chargeback.org_unit ENABLE ALWAYS TRIGGER budget_units_on_org_unit;
+-- Replaced: checks a restore used to pass, now dead (a restore fires neither trigger).
+CREATE OR REPLACE FUNCTION chargeback.allocation_frozen() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    run bigint;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        IF EXISTS (SELECT 1 FROM chargeback.allocation_run r WHERE r.status = 'final') THEN
+            RAISE EXCEPTION USING ERRCODE = 'CB003',
+                MESSAGE = format('cannot truncate %s: it holds the lines of final runs', TG_TABLE_NAME);
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF TG_TABLE_NAME = 'allocation_run' THEN
+        IF OLD.status = 'final' THEN
+            RAISE EXCEPTION USING ERRCODE = 'CB003',
+                MESSAGE = format('allocation run %s is the final run of %s and cannot be changed', OLD.run_id,
+                                 to_char(OLD.period, 'YYYY-MM')),
+                HINT = 'closed periods are frozen; reopen_period() and a new close write a new final run';
+        END IF;
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    -- allocation_line, once per statement.
+    IF TG_OP = 'INSERT' THEN
+        SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r
+         WHERE r.status = 'final' AND r.run_id IN (SELECT l.run_id FROM new_lines l);
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r
+         WHERE r.status = 'final'
+           AND r.run_id IN (SELECT l.run_id FROM old_lines l UNION SELECT l.run_id FROM new_lines l);
+    ELSE
+        SELECT min(r.run_id) INTO run FROM chargeback.allocation_run r
+         WHERE r.status = 'final' AND r.run_id IN (SELECT l.run_id FROM old_lines l);
+    END IF;
+    IF run IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'CB003',
+            MESSAGE = format('allocation run %s is final: its lines cannot be changed', run),
+            HINT = 'closed periods are frozen; reopen_period() and a new close write a new final run';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE FUNCTION chargeback.audit_changes() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    keys text[] := TG_ARGV;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO chargeback.audit_log (object, action) VALUES (TG_TABLE_NAME, 'truncate');
+    ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO chargeback.audit_log (object, action, new)
+        SELECT TG_TABLE_NAME, 'insert', to_jsonb(n) FROM new_rows n;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO chargeback.audit_log (object, action, old)
+        SELECT TG_TABLE_NAME, 'delete', to_jsonb(o) FROM old_rows o;
+    ELSE
+        INSERT INTO chargeback.audit_log (object, action, old, new)
+        SELECT TG_TABLE_NAME, 'update', o.j, n.j
+        FROM (SELECT to_jsonb(o) AS j FROM old_rows o) o
+        FULL JOIN (SELECT to_jsonb(n) AS j FROM new_rows n) n
+               ON (SELECT jsonb_agg(o.j -> k) FROM unnest(keys) k) = (SELECT jsonb_agg(n.j -> k) FROM unnest(keys) k)
+        WHERE o.j IS DISTINCT FROM n.j;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Added: retention of raw usage (archive.sql).
+CREATE TABLE chargeback.usage_archive (
+    period date PRIMARY KEY,
+    archived_at timestamptz NOT NULL DEFAULT now(),
+    archived_by text NOT NULL DEFAULT session_user,
+    mode text NOT NULL CHECK (mode IN ('detach', 'drop')),
+    table_name text,
+    requests bigint NOT NULL,
+    cost numeric
+);
+COMMENT ON TABLE chargeback.usage_archive IS
+    'one row per accounting month whose raw usage archive_usage() took out of chargeback.usage (its rollup, runs and budgets stay)';
+COMMENT ON COLUMN chargeback.usage_archive.table_name IS
+    'the detached partition, now a plain table readable by its owner only (mode detach): dump it, move it, or drop it; NULL when dropped';
+SELECT chargeback.dump_config('chargeback.usage_archive');
+
+-- Detaches (mode 'detach', the default) or drops (mode 'drop') the usage partition of every
+-- closed month before `before`; returns how many. A detached partition is renamed
+-- usage_archived_YYYY_MM and stays in schema chargeback, readable by the owner only. Months
+-- that are open are never touched, whatever `before` says.
+CREATE FUNCTION chargeback.archive_usage(before date, mode text DEFAULT 'detach') RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    part record;
+    n integer := 0;
+    kept text;
+    requests bigint;
+    cost numeric;
+BEGIN
+    IF archive_usage.before IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'archive_usage() needs a date: months before it are archived',
+            HINT = 'e.g. SELECT chargeback.archive_usage((date_trunc(''month'', now()) - interval ''13 months'')::date)';
+    END IF;
+    IF archive_usage.mode IS NULL OR archive_usage.mode NOT IN ('detach', 'drop') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('unknown archive mode %s', coalesce(quote_literal(archive_usage.mode), 'NULL')),
+            HINT = 'modes: detach (keep the partition as a plain table), drop';
+    END IF;
+    FOR part IN
+        SELECT c.oid::regclass AS rel, t.period
+        FROM pg_catalog.pg_inherits h
+        JOIN pg_catalog.pg_class c ON c.oid = h.inhrelid
+        JOIN chargeback.period t ON t.period = to_date(substr(c.relname, 7), 'YYYY_MM')
+        WHERE h.inhparent = 'chargeback.usage'::regclass AND c.relname ~ '^usage_[0-9]{4}_[0-9]{2}$'
+          AND t.status = 'closed' AND t.period < date_trunc('month', archive_usage.before)::date
+        ORDER BY t.period
+    LOOP
+        -- The month stays closed while it is archived: a reopen waits for this to commit.
+        PERFORM 1 FROM chargeback.period t WHERE t.period = part.period AND t.status = 'closed' FOR UPDATE;
+        IF NOT FOUND THEN
+            CONTINUE;
+        END IF;
+        EXECUTE format('SELECT count(*), sum(u.cost) FROM %s u', part.rel) INTO requests, cost;
+        EXECUTE format('ALTER TABLE chargeback.usage DETACH PARTITION %s', part.rel);
+        IF archive_usage.mode = 'drop' THEN
+            EXECUTE format('DROP TABLE %s', part.rel);
+            kept := NULL;
+        ELSE
+            kept := format('usage_archived_%s', to_char(part.period, 'YYYY_MM'));
+            EXECUTE format('ALTER TABLE %s RENAME TO %I', part.rel, kept);
+            EXECUTE format('REVOKE ALL ON chargeback.%I FROM PUBLIC', kept);
+            kept := 'chargeback.' || kept;
+        END IF;
+        INSERT INTO chargeback.usage_archive (period, mode, table_name, requests, cost)
+        VALUES (part.period, archive_usage.mode, kept, requests, cost)
+        ON CONFLICT (period) DO UPDATE
+            SET archived_at = now(), archived_by = session_user, mode = EXCLUDED.mode,
+                table_name = EXCLUDED.table_name,
+                requests = chargeback.usage_archive.requests + EXCLUDED.requests,
+                cost = chargeback.usage_archive.cost + EXCLUDED.cost;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION chargeback.archive_usage(date, text) IS
+    'detaches (or drops) the usage partitions of closed months before a date; rollup, runs, journal, budgets and statements stay; returns how many';
+
 -- Replaced: the lock helpers and their callers take chargeback.xact_lock() instead of an
 -- advisory lock (price.sql, attribution.sql, allocation.sql, budget.sql, usage.sql).
 CREATE OR REPLACE FUNCTION chargeback.lock_price_key(provider text, model text, service_tier text, min_prompt_tokens bigint)
@@ -80,6 +296,22 @@ BEGIN
     RETURN made;
 END
 $$;
+
+-- Added: who may settle a hold (budget.sql): only usage recorded by the same login for the
+-- same provider. Holds made before the upgrade have neither (NULL: any, as before) and
+-- expire within chargeback.max_hold_ttl.
+ALTER TABLE chargeback.reservation ADD COLUMN holder text, ADD COLUMN provider text;
+ALTER TABLE chargeback.reservation ALTER COLUMN holder SET DEFAULT session_user;
+COMMENT ON COLUMN chargeback.reservation.reservation_id IS
+    'random (authorize() draws it), so that no caller can guess another''s hold';
+COMMENT ON COLUMN chargeback.reservation.holder IS 'session_user that made the hold: only its usage settles it (NULL: any)';
+COMMENT ON COLUMN chargeback.reservation.provider IS 'provider of the held request: only that provider''s usage settles it (NULL: any)';
+
+
+-- Replaced: holds take the budget's xact_lock (budget.sql); authorize()
+-- draws random hold ids and records the provider; it refuses
+-- a hold that holds nothing (a ttl that is not positive, a NULL tier, provider, model or
+-- estimate) instead of answering allowed.
 CREATE OR REPLACE FUNCTION chargeback.reservation_before_insert() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, chargeback, pg_temp
@@ -87,25 +319,18 @@ AS $$
 DECLARE
     b chargeback.budget;
     longest interval;
-    restoring boolean;
     spent numeric;
     held numeric;
 BEGIN
     SELECT * INTO b FROM chargeback.budget WHERE budget_id = NEW.budget_id;
     NEW.period_start := coalesce(NEW.period_start, chargeback.budget_period_start(b.period, now()));
-    -- (A restore loads holds as they were made, under whatever limit held then.)
-    -- max_hold_ttl() first: it loads the module, which refuses a chargeback.restoring that a
-    -- non-superuser set before it loaded.
     longest := chargeback.max_hold_ttl();
-    restoring := coalesce(current_setting('chargeback.restoring', true), 'off') = 'on';
-    IF NEW.settled_at IS NULL AND NEW.expires_at > now() + longest AND NOT restoring THEN
+    IF NEW.settled_at IS NULL AND NEW.expires_at > now() + longest THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('a hold until %s is longer than chargeback.max_hold_ttl (%s)', NEW.expires_at, longest),
             HINT = 'ask for a shorter ttl; a superuser can raise chargeback.max_hold_ttl';
     END IF;
-    -- A restore loads open holds as they were made too: recorded usage may have taken the
-    -- budget's spend past what they allowed since.
-    IF restoring OR b.enforcement <> 'block' OR NEW.settled_at IS NOT NULL OR NEW.expires_at <= now() THEN
+    IF b.enforcement <> 'block' OR NEW.settled_at IS NOT NULL OR NEW.expires_at <= now() THEN
         RETURN NEW;
     END IF;
     IF current_setting('transaction_isolation') <> 'read committed' THEN
@@ -124,6 +349,62 @@ BEGIN
             HINT = 'the request is not authorized; raise the budget, or wait for the next period';
     END IF;
     RETURN NEW;
+END
+$$;
+CREATE OR REPLACE FUNCTION chargeback.authorize(attrs jsonb, provider text, model text, estimate chargeback.token_usage,
+                                     service_tier text DEFAULT 'standard', ttl interval DEFAULT '10 minutes')
+RETURNS TABLE (reservation_id bigint, allowed boolean, reason text, estimated_cost numeric)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    o record;
+    cost numeric;
+    -- A random positive id (62 bits), not the next of a sequence: a hold's id is what usage
+    -- quotes (attrs.reservation_id) to settle it, so it must not be guessable.
+    rid bigint := ('x' || substr(md5(gen_random_uuid()::text), 1, 16))::bit(64)::bigint & 4611686018427387903;
+    n integer;
+    msg text;
+    p_provider text := chargeback.normalize_provider(authorize.provider);
+BEGIN
+    -- A hold that holds nothing must not say allowed: 0.2.0 answered allowed = true for a
+    -- zero or negative ttl and for a NULL tier, holding nothing.
+    IF authorize.ttl IS NULL OR authorize.ttl <= interval '0' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('ttl must be a positive interval, not %s', coalesce(authorize.ttl::text, 'NULL')),
+            HINT = 'give how long the hold may last, e.g. ''10 minutes'' (at most chargeback.max_hold_ttl)';
+    END IF;
+    IF authorize.service_tier IS NULL OR authorize.provider IS NULL OR authorize.model IS NULL OR authorize.estimate IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'authorize() needs a provider, a model, an estimate and a service tier, not NULL',
+            HINT = 'the default tier is standard';
+    END IF;
+    SELECT * INTO o FROM chargeback.resolve_owner(coalesce(authorize.attrs, '{}'), now());
+    cost := chargeback.list_cost(p_provider, authorize.model, now(), authorize.service_tier, authorize.estimate);
+    IF cost IS NULL THEN
+        -- Nothing to hold: the usage will still be recorded (unpriced) when it arrives.
+        RETURN QUERY SELECT NULL::bigint, true, 'allowed: no catalog price for this model, nothing held', NULL::numeric;
+        RETURN;
+    END IF;
+    BEGIN
+        -- In budget_id order, so two callers lock shared budgets in the same order.
+        INSERT INTO chargeback.reservation (reservation_id, budget_id, amount, request_id, attrs, expires_at, provider)
+        SELECT rid, b.budget_id, cost, authorize.attrs->>'request_id', coalesce(authorize.attrs, '{}'),
+               now() + authorize.ttl, p_provider
+        FROM chargeback.applicable_budgets(now(), o.org_unit_id, coalesce(authorize.attrs->>'project', o.project),
+                                           coalesce(authorize.attrs->>'user', authorize.attrs->>'principal'),
+                                           p_provider, authorize.model) b
+        ORDER BY b.budget_id;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    EXCEPTION WHEN SQLSTATE 'CB001' THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RETURN QUERY SELECT NULL::bigint, false, msg, cost;
+        RETURN;
+    END;
+    RETURN QUERY SELECT CASE WHEN n > 0 THEN rid END, true,
+        CASE WHEN n = 0 THEN 'allowed: no budget applies' ELSE format('allowed: %s held on %s budget(s)', cost, n) END,
+        cost;
 END
 $$;
 
@@ -152,63 +433,6 @@ AS $$
     SELECT (start + CASE period WHEN 'day' THEN '1 day'::pg_catalog.interval WHEN 'week' THEN '1 week'::pg_catalog.interval
                                 WHEN 'month' THEN '1 month'::pg_catalog.interval WHEN 'quarter' THEN '3 months'::pg_catalog.interval
                                 ELSE '1 year'::pg_catalog.interval END)::pg_catalog.date - 1
-$$;
-
--- Replaced: authorize() refuses a hold that holds nothing (a ttl that is not positive, a NULL
--- tier, provider, model or estimate) instead of answering allowed (budget.sql).
-CREATE OR REPLACE FUNCTION chargeback.authorize(attrs jsonb, provider text, model text, estimate chargeback.token_usage,
-                                     service_tier text DEFAULT 'standard', ttl interval DEFAULT '10 minutes')
-RETURNS TABLE (reservation_id bigint, allowed boolean, reason text, estimated_cost numeric)
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, chargeback, pg_temp
-AS $$
-DECLARE
-    o record;
-    cost numeric;
-    rid bigint := nextval('chargeback.reservation_id_seq');
-    n integer;
-    msg text;
-    p_provider text := chargeback.normalize_provider(authorize.provider);
-BEGIN
-    -- A hold that holds nothing must not say allowed: 0.2.0 answered allowed = true for a
-    -- zero or negative ttl and for a NULL tier, holding nothing.
-    IF authorize.ttl IS NULL OR authorize.ttl <= interval '0' THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('ttl must be a positive interval, not %s', coalesce(authorize.ttl::text, 'NULL')),
-            HINT = 'give how long the hold may last, e.g. ''10 minutes'' (at most chargeback.max_hold_ttl)';
-    END IF;
-    IF authorize.service_tier IS NULL OR authorize.provider IS NULL OR authorize.model IS NULL OR authorize.estimate IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
-            MESSAGE = 'authorize() needs a provider, a model, an estimate and a service tier, not NULL',
-            HINT = 'the default tier is standard';
-    END IF;
-    SELECT * INTO o FROM chargeback.resolve_owner(coalesce(authorize.attrs, '{}'), now());
-    cost := chargeback.list_cost(p_provider, authorize.model, now(), authorize.service_tier, authorize.estimate);
-    IF cost IS NULL THEN
-        -- Nothing to hold: the usage will still be recorded (unpriced) when it arrives.
-        RETURN QUERY SELECT NULL::bigint, true, 'allowed: no catalog price for this model, nothing held', NULL::numeric;
-        RETURN;
-    END IF;
-    BEGIN
-        -- In budget_id order, so two callers lock shared budgets in the same order.
-        INSERT INTO chargeback.reservation (reservation_id, budget_id, amount, request_id, attrs, expires_at)
-        SELECT rid, b.budget_id, cost, authorize.attrs->>'request_id', coalesce(authorize.attrs, '{}'),
-               now() + authorize.ttl
-        FROM chargeback.applicable_budgets(now(), o.org_unit_id, coalesce(authorize.attrs->>'project', o.project),
-                                           coalesce(authorize.attrs->>'user', authorize.attrs->>'principal'),
-                                           p_provider, authorize.model) b
-        ORDER BY b.budget_id;
-        GET DIAGNOSTICS n = ROW_COUNT;
-    EXCEPTION WHEN SQLSTATE 'CB001' THEN
-        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-        RETURN QUERY SELECT NULL::bigint, false, msg, cost;
-        RETURN;
-    END;
-    RETURN QUERY SELECT CASE WHEN n > 0 THEN rid END, true,
-        CASE WHEN n = 0 THEN 'allowed: no budget applies' ELSE format('allowed: %s held on %s budget(s)', cost, n) END,
-        cost;
-END
 $$;
 
 -- Replaced: budget notifications carry the event's id and kind, no figures: any role may
@@ -278,9 +502,83 @@ $$;
 COMMENT ON TABLE chargeback.budget_event IS
     'one row per (budget, period, threshold) crossed, and one per projected overrun; each also sent as NOTIFY chargeback_budget with {"event_id", "kind"} (no figures)';
 
+-- Replaced: budget_unit is refreshed under a lock, so that two loads at once (a parallel
+-- restore of budget and org_unit) cannot both miss each other's rows (budget.sql); only a
+-- hold's holder settles it (budget_spend.sql); rebuild_daily_rollup() keeps the
+-- rollup of archived months (rollup.sql).
+CREATE OR REPLACE FUNCTION chargeback.refresh_budget_units() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+BEGIN
+    -- Two transactions changing budgets and units at once (a parallel restore loads both
+    -- tables together) would each miss the other's rows: the lock makes the second wait for
+    -- the first to commit, and its statements below then see both.
+    LOCK TABLE chargeback.budget_unit IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM chargeback.budget_unit;
+    INSERT INTO chargeback.budget_unit (budget_id, org_unit_id)
+    SELECT DISTINCT b.budget_id, x
+    FROM chargeback.budget b JOIN chargeback.org_unit u ON lower(u.code) = lower(b.scope_value),
+         LATERAL chargeback.org_unit_descendants(u.org_unit_id) x
+    WHERE b.scope = 'org_unit';
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE FUNCTION chargeback.usage_settle_holds() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM chargeback.reservation WHERE settled_at IS NULL) THEN
+        -- Only the holder's own usage for the same provider settles a hold.
+        UPDATE chargeback.reservation r SET settled_at = now(), settled_usage_id = n.usage_id
+        FROM new_rows n WHERE r.settled_at IS NULL AND n.request_id IS NOT NULL AND r.request_id = n.request_id
+          AND (r.holder IS NULL OR r.holder = session_user) AND (r.provider IS NULL OR r.provider = n.provider);
+        UPDATE chargeback.reservation r SET settled_at = now(), settled_usage_id = n.usage_id
+        FROM new_rows n WHERE r.settled_at IS NULL AND n.attrs ? 'reservation_id'
+          AND r.reservation_id = CASE WHEN (n.attrs->>'reservation_id') ~ '^[0-9]{1,19}$'
+                                           AND (n.attrs->>'reservation_id')::numeric <= 9223372036854775807
+                                      THEN (n.attrs->>'reservation_id')::bigint END
+          AND (r.holder IS NULL OR r.holder = session_user) AND (r.provider IS NULL OR r.provider = n.provider);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE FUNCTION chargeback.rebuild_daily_rollup() RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
+    n bigint;
+BEGIN
+    LOCK TABLE chargeback.usage IN SHARE MODE;
+    -- Months whose raw usage was archived keep their rollup: it is all that is left of them.
+    DELETE FROM chargeback.daily_rollup r
+     WHERE NOT EXISTS (SELECT 1 FROM chargeback.usage_archive a WHERE a.period = r.period);
+    INSERT INTO chargeback.daily_rollup
+        (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+         requests, tokens, total_tokens, cost, list_cost, unpriced)
+    SELECT g.period, g.day, g.org_unit_id, g.project, g.activity_type, g.provider, g.model, g.service_tier, g.currency,
+           g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
+    FROM (SELECT u.period, (u.occurred_at AT TIME ZONE tz)::date, u.org_unit_id,
+                 coalesce(u.project, ''), coalesce(u.activity_type, ''), u.provider, u.model, u.service_tier,
+                 coalesce(u.currency, ''), count(*), chargeback.sum(u.tokens),
+                 coalesce(sum(u.cost), 0), coalesce(sum(u.list_cost), 0), count(*) FILTER (WHERE u.cost IS NULL)
+          FROM chargeback.usage u
+          WHERE NOT EXISTS (SELECT 1 FROM chargeback.usage_archive a WHERE a.period = u.period)
+          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) g (period, day, org_unit_id, project, activity_type, provider, model,
+                                                 service_tier, currency, requests, tokens, cost, list_cost, unpriced);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION chargeback.rebuild_daily_rollup() IS
+    'recomputes chargeback.daily_rollup from chargeback.usage (needed only after partitions were changed directly), but for archived months; returns the rows written';
+
 -- Altered: pg_temp last in the search_path of every other function that sets one.
-ALTER FUNCTION chargeback.dump_config(regclass, text) SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION chargeback.allocation_frozen() SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.allocation_input(date,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.allocation_write(date,text,boolean) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.applicable_budgets(timestamp with time zone,integer,text,text,text,text) SET search_path = pg_catalog, chargeback, pg_temp;
@@ -310,9 +608,16 @@ ALTER FUNCTION chargeback.statement_html(date,text) SET search_path = pg_catalog
 ALTER FUNCTION chargeback.unschedule_jobs() SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.usage_rollup_sync() SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.usage_rollup_truncate() SET search_path = pg_catalog, chargeback, pg_temp;
-ALTER FUNCTION chargeback.usage_settle_holds() SET search_path = pg_catalog, chargeback, pg_temp;
 
--- Privileges of the new lock function (privileges.sql).
-REVOKE EXECUTE ON FUNCTION chargeback.xact_lock(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION chargeback.xact_lock(text) TO chargeback_admin;
-GRANT SELECT ON chargeback.xact_lock TO chargeback_analyst;
+-- Privileges of the new objects (privileges.sql).
+REVOKE EXECUTE ON FUNCTION chargeback.xact_lock(text), chargeback.archive_usage(date, text),
+                           chargeback.restore_as_dumped(regclass), chargeback.restore_statement() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chargeback.xact_lock(text), chargeback.archive_usage(date, text) TO chargeback_admin;
+GRANT SELECT ON chargeback.xact_lock, chargeback.usage_archive TO chargeback_analyst;
+REVOKE EXECUTE ON FUNCTION chargeback.restoring() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chargeback.restoring() TO PUBLIC;
+-- Viewers read their units' allocation lines without their basis (pool totals, ratios and
+-- weights from which other units' costs follow).
+REVOKE SELECT ON chargeback.allocation_line FROM chargeback_viewer;
+GRANT SELECT (line_id, run_id, period, org_unit_id, project, activity_type, component, source, amount, currency)
+    ON chargeback.allocation_line TO chargeback_viewer;
