@@ -130,3 +130,15 @@ SELECT forecast(d::date, 10, date '2026-04-05') FROM generate_series(date '2026-
 SELECT * FROM chargeback.authorize('{}', 'openai', 'gpt-4o', 'input=1', 'standard', '0');
 SELECT * FROM chargeback.authorize('{}', 'openai', 'gpt-4o', 'input=1', 'standard', '-1 minute');
 SELECT * FROM chargeback.authorize('{}', 'openai', 'gpt-4o', 'input=1', NULL);
+
+-- A budget counts only spend in its own currency (no exchange rate is applied): a model
+-- priced in JPY neither passes a USD cap nor counts as USD spend (0.2.0 compared 30 JPY with
+-- a 10 USD cap and added JPY to USD). A JPY budget counts it.
+SELECT set_price('yenco', 'y1', 'input=30000000 JPY', '2020-01-01') > 0 AS priced_in_yen;
+INSERT INTO budget (name, scope, scope_value, period, amount, enforcement) VALUES ('yen cap in usd', 'provider', 'yenco', 'month', 10, 'block');
+SELECT allowed, reason FROM authorize('{}', 'yenco', 'y1', 'input=1');
+SELECT ingest('{"provider": "yenco", "model": "y1", "request_id": "yen-1", "tokens": {"input": 1}}') > 0 AS recorded;
+INSERT INTO budget (name, scope, scope_value, period, amount, currency) VALUES ('yen alert in jpy', 'provider', 'yenco', 'month', 100, 'JPY');
+SELECT ingest('{"provider": "yenco", "model": "y1", "request_id": "yen-2", "tokens": {"input": 1}}') > 0 AS recorded;
+SELECT b.name, b.currency, s.spend FROM budget_status s JOIN budget b USING (budget_id) WHERE b.name LIKE 'yen%' ORDER BY b.name;
+DELETE FROM budget WHERE name LIKE 'yen%';

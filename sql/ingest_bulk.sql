@@ -29,7 +29,7 @@ SELECT request_id, source FROM usage_duplicate WHERE request_id LIKE 'bulk-%';
 -- Any month is accepted without DDL: its partition is made on the way (each row lands in
 -- the partition of its month; other tests may have made others, such as the current month's).
 SELECT DISTINCT u.tableoid::regclass AS partition, u.period FROM usage u, before_bulk b
-WHERE u.usage_id > b.last_id ORDER BY 1;
+WHERE u.usage_id > b.last_id ORDER BY u.period;
 
 -- Raw text lines go through usage_inbox_text: even a line that is not JSON is rejected, not fatal.
 COPY usage_inbox_text (payload) FROM stdin;
@@ -59,3 +59,11 @@ INSERT INTO usage_inbox (payload) VALUES ('{"provider": "openai", "model": "gpt-
 SELECT count(*) AS inside FROM usage WHERE request_id = 'rolled-back';
 ROLLBACK;
 SELECT count(*) AS after_rollback FROM usage WHERE request_id = 'rolled-back';
+
+-- COPY's text format reads a backslash as an escape: caf\u00e9 would arrive as cafu00e9 and
+-- a \" would fail the whole COPY. JSON lines go in unchanged with CSV options whose quote and
+-- delimiter never occur in JSON (docs/formats.md; chargeback load escapes them itself).
+COPY usage_inbox (payload) FROM stdin WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02');
+{"provider": "openai", "model": "gpt-4o-mini", "request_id": "csv-1", "occurred_at": "2026-01-12T10:00:00Z", "tokens": {"input": 100}, "attrs": {"project": "caf\u00e9 \"quoted\" \\ back\tslash"}}
+\.
+SELECT project FROM usage WHERE request_id = 'csv-1';

@@ -36,21 +36,23 @@ BudgetMatcher::BudgetMatcher(std::vector<BudgetDef> budgets, const std::vector<s
     }
 }
 
-void BudgetMatcher::add_valid(const std::vector<size_t>& candidates, Timestamp at, std::vector<int64_t>& out) const {
+void BudgetMatcher::add_valid(const std::vector<size_t>& candidates, const BudgetRow& row, std::vector<int64_t>& out) const {
+    const Timestamp at = row.occurred_at;
     for (size_t i : candidates) {
         const BudgetDef& b = budgets_[i];
         // INT64_MAX is no end (SQL's NULL valid_to), which even a time of +infinity is before.
-        if (b.valid_from <= at && (at < b.valid_to || b.valid_to == INT64_MAX)) out.push_back(b.budget_id);
+        if (b.valid_from <= at && (at < b.valid_to || b.valid_to == INT64_MAX) && row.currency == b.currency)
+            out.push_back(b.budget_id);
     }
 }
 
 void BudgetMatcher::match(const BudgetRow& row, std::vector<int64_t>& out) const {
     out.clear();
-    add_valid(global_, row.occurred_at, out);
-    if (auto it = by_unit_.find(row.org_unit_id); it != by_unit_.end()) add_valid(it->second, row.occurred_at, out);
+    add_valid(global_, row, out);
+    if (auto it = by_unit_.find(row.org_unit_id); it != by_unit_.end()) add_valid(it->second, row, out);
     auto lookup = [&](const Index& index, std::optional<std::string_view> key) {
         if (index.empty() || !key) return;
-        if (auto it = index.find(*key); it != index.end()) add_valid(it->second, row.occurred_at, out);
+        if (auto it = index.find(*key); it != index.end()) add_valid(it->second, row, out);
     };
     lookup(by_project_, row.project);
     lookup(by_principal_, row.principal);

@@ -26,6 +26,8 @@ struct BudgetDef {
     std::string scope_value;  // empty for global
     Timestamp valid_from = INT64_MIN;  // -infinity
     Timestamp valid_to = INT64_MAX;    // NULL (open) or +infinity
+    // The budget counts only usage priced in its currency: a JPY cost is not USD spend.
+    std::string currency = "USD";
 };
 
 // One usage row as the matcher sees it (views into the caller's strings).
@@ -36,6 +38,8 @@ struct BudgetRow {
     std::optional<std::string_view> project, principal, provider, model;
     // The catalog model `model` resolves to (chargeback.resolve_model), nullopt when none.
     std::optional<std::string_view> resolved_model;
+    // The currency of the row's cost; nullopt (unpriced) matches no budget.
+    std::optional<std::string_view> currency;
 };
 
 class BudgetMatcher {
@@ -51,12 +55,13 @@ public:
     bool has_model_budgets() const { return !by_model_.empty(); }
 
     // Replaces out with the ids of the budgets covering row, ascending (a model budget
-    // matches the reported name or the catalog name it resolves to).
+    // matches the reported name or the catalog name it resolves to); only budgets kept in the
+    // row's currency.
     void match(const BudgetRow& row, std::vector<int64_t>& out) const;
 
 private:
     using Index = std::unordered_map<std::string_view, std::vector<size_t>>;
-    void add_valid(const std::vector<size_t>& candidates, Timestamp at, std::vector<int64_t>& out) const;
+    void add_valid(const std::vector<size_t>& candidates, const BudgetRow& row, std::vector<int64_t>& out) const;
 
     std::vector<BudgetDef> budgets_;
     std::vector<size_t> global_;

@@ -30,7 +30,7 @@ namespace {
 // Budgets with the units each org_unit budget covers (one row per covered unit), in
 // budget_id order so that one budget's rows are adjacent.
 const char* kBudgetsSql =
-    "SELECT b.budget_id, b.scope, b.scope_value, b.valid_from, b.valid_to, u.org_unit_id "
+    "SELECT b.budget_id, b.scope, b.scope_value, b.valid_from, b.valid_to, u.org_unit_id, b.currency "
     "FROM chargeback.budget b LEFT JOIN chargeback.budget_unit u ON b.scope = 'org_unit' AND u.budget_id = b.budget_id "
     "ORDER BY b.budget_id";
 const char* kApplySql = "SELECT chargeback.budget_apply_spend($1, $2, $3)";
@@ -45,6 +45,7 @@ struct RawBudget {
     char* value;  // nullptr for NULL
     int64 from, to;
     int32 unit;  // 0 when none
+    char* currency;
 };
 
 // One chunk of transition-table rows, palloc'd; texts are nullptr for NULL.
@@ -53,7 +54,7 @@ struct RawRows {
     TimestampTz at[kChunkRows];
     DateADT day[kChunkRows];
     int32 unit[kChunkRows];
-    char* text[4][kChunkRows];  // project, principal, provider, model
+    char* text[5][kChunkRows];  // project, principal, provider, model, currency
     Datum cost[kChunkRows];     // numeric, copied into the chunk context
 };
 
@@ -77,6 +78,7 @@ void fetch_budgets(MemoryContext cxt, RawBudget** out, uint64* n) {
         b.to = validity_bound(t, d, 5, PG_INT64_MAX);
         Datum u = SPI_getbinval(t, d, 6, &isnull);
         b.unit = isnull ? 0 : DatumGetInt32(u);
+        b.currency = MemoryContextStrdup(cxt, SPI_getvalue(t, d, 7));
     }
     SPI_finish();
 }
@@ -94,6 +96,7 @@ std::unique_ptr<core::BudgetMatcher> build_matcher(const RawBudget* raw, uint64 
         d.scope_value = r.value ? r.value : "";
         d.valid_from = r.from;
         d.valid_to = r.to;
+        d.currency = r.currency;
         // A NULL scope value (only global budgets have none) matches nothing else.
         if (r.value || d.scope == core::BudgetScope::global) defs.push_back(std::move(d));
     }
@@ -126,7 +129,7 @@ const core::BudgetMatcher& budget_matcher() {
 }
 
 struct Columns {
-    int at, unit, project, principal, provider, model, cost;
+    int at, unit, project, principal, provider, model, currency, cost;
 };
 
 // Plain PostgreSQL code: reads up to kChunkRows rows of the transition table into rows,
@@ -136,7 +139,7 @@ struct Columns {
 void read_chunk(Tuplestorestate* store, TupleTableSlot* slot, const Columns& c, bool utc, Datum tz, RawRows* rows,
                 bool* done) {
     rows->n = 0;
-    const int text_cols[4] = {c.project, c.principal, c.provider, c.model};
+    const int text_cols[5] = {c.project, c.principal, c.provider, c.model, c.currency};
     while (rows->n < kChunkRows) {
         if (!tuplestore_gettupleslot(store, true, false, slot)) {
             *done = true;
@@ -160,7 +163,7 @@ void read_chunk(Tuplestorestate* store, TupleTableSlot* slot, const Columns& c, 
                 timestamp_date, DirectFunctionCall2(timestamptz_zone, tz, TimestampTzGetDatum(at))));
         Datum unit = slot_getattr(slot, c.unit, &isnull);
         rows->unit[k] = isnull ? 0 : DatumGetInt32(unit);
-        for (int t = 0; t < 4; ++t) {
+        for (int t = 0; t < 5; ++t) {
             Datum v = slot_getattr(slot, text_cols[t], &isnull);
             rows->text[t][k] = isnull ? nullptr : TextDatumGetCString(v);
         }
@@ -223,7 +226,7 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
             return n;
         };
         c = {col("occurred_at"), col("org_unit_id"), col("project"), col("principal"), col("provider"), col("model"),
-             col("cost")};
+             col("currency"), col("cost")};
         if (!utc) tz = CStringGetTextDatum(chargeback_timezone());
         slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
         // Our own read pointer: the other triggers of the statement read the same store.
@@ -250,8 +253,8 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
             core::BudgetRow r;
             r.occurred_at = rows->at[k];
             r.org_unit_id = rows->unit[k];
-            std::optional<std::string_view>* fields[4] = {&r.project, &r.principal, &r.provider, &r.model};
-            for (int t = 0; t < 4; ++t)
+            std::optional<std::string_view>* fields[5] = {&r.project, &r.principal, &r.provider, &r.model, &r.currency};
+            for (int t = 0; t < 5; ++t)
                 if (rows->text[t][k]) *fields[t] = std::string_view(rows->text[t][k]);
             if (catalog && r.provider && r.model) {
                 if (*r.provider != last_provider || *r.model != last_model) {

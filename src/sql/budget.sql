@@ -300,6 +300,8 @@ DECLARE
     rid bigint := ('x' || substr(md5(gen_random_uuid()::text), 1, 16))::bit(64)::bigint & 4611686018427387903;
     n integer;
     msg text;
+    cur text;
+    other record;
     p_provider text := chargeback.normalize_provider(authorize.provider);
 BEGIN
     -- A hold that holds nothing must not say allowed: 0.2.0 answered allowed = true for a
@@ -321,6 +323,23 @@ BEGIN
         RETURN QUERY SELECT NULL::bigint, true, 'allowed: no catalog price for this model, nothing held', NULL::numeric;
         RETURN;
     END IF;
+    -- A budget counts only spend in its own currency (no exchange rate is applied): a block
+    -- budget kept in another currency than the request's price cannot say whether the
+    -- request fits, so it denies; other budgets in other currencies hold nothing.
+    cur := chargeback.currency(chargeback.price_for(p_provider, authorize.model, now(), authorize.service_tier,
+                                                    chargeback.prompt_tokens(authorize.estimate)));
+    SELECT b.name, b.currency INTO other
+    FROM chargeback.applicable_budgets(now(), o.org_unit_id, coalesce(authorize.attrs->>'project', o.project),
+                                       coalesce(authorize.attrs->>'user', authorize.attrs->>'principal'),
+                                       p_provider, authorize.model) b
+    WHERE b.enforcement = 'block' AND b.currency <> cur
+    ORDER BY b.budget_id LIMIT 1;
+    IF FOUND THEN
+        RETURN QUERY SELECT NULL::bigint, false,
+            format('denied: budget %s caps spend in %s, and this request is priced in %s', other.name, other.currency, cur),
+            cost;
+        RETURN;
+    END IF;
     BEGIN
         -- In budget_id order, so two callers lock shared budgets in the same order.
         INSERT INTO chargeback.reservation (reservation_id, budget_id, amount, request_id, attrs, expires_at, provider)
@@ -329,6 +348,7 @@ BEGIN
         FROM chargeback.applicable_budgets(now(), o.org_unit_id, coalesce(authorize.attrs->>'project', o.project),
                                            coalesce(authorize.attrs->>'user', authorize.attrs->>'principal'),
                                            p_provider, authorize.model) b
+        WHERE b.currency = cur
         ORDER BY b.budget_id;
         GET DIAGNOSTICS n = ROW_COUNT;
     EXCEPTION WHEN SQLSTATE 'CB001' THEN

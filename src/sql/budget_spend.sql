@@ -147,7 +147,7 @@ BEGIN
     INSERT INTO chargeback.budget_spend (budget_id, day, spend)
     SELECT NEW.budget_id, (u.occurred_at AT TIME ZONE tz)::date, sum(u.cost)
     FROM chargeback.usage u
-    WHERE u.cost IS NOT NULL
+    WHERE u.cost IS NOT NULL AND u.currency = NEW.currency
       AND u.period >= (date_trunc('month', ps) - interval '1 month')::date
       AND u.occurred_at >= (ps::timestamp AT TIME ZONE tz)
       AND u.occurred_at >= NEW.valid_from AND (NEW.valid_to IS NULL OR u.occurred_at < NEW.valid_to)
@@ -163,5 +163,5 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER budget_backfill AFTER INSERT OR UPDATE OF scope, scope_value, period, valid_from, valid_to ON chargeback.budget
+CREATE TRIGGER budget_backfill AFTER INSERT OR UPDATE OF scope, scope_value, period, valid_from, valid_to, currency ON chargeback.budget
     FOR EACH ROW EXECUTE FUNCTION chargeback.budget_backfill();

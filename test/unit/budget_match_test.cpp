@@ -46,6 +46,7 @@ BudgetRow row(int64_t at, int32_t unit, const char* project, const char* princip
     if (principal) r.principal = principal;
     if (provider) r.provider = provider;
     if (model) r.model = model;
+    r.currency = "USD";
     return r;
 }
 
@@ -101,4 +102,19 @@ TEST(BudgetMatch, EmptyAndUnknownScope) {
     EXPECT_TRUE(match(none, row(0, 1, "p", "u", "openai", "m")).empty());
     EXPECT_EQ(sqlstate_of([] { cb::core::budget_scope_from_name("galaxy"); }), "22023");
     EXPECT_EQ(cb::core::budget_scope_from_name("org_unit"), BudgetScope::org_unit);
+}
+
+TEST(BudgetMatch, OnlyUsageInTheBudgetsCurrency) {
+    BudgetDef usd = def(1, BudgetScope::provider, "openai");
+    BudgetDef eur = def(2, BudgetScope::provider, "openai");
+    eur.currency = "EUR";
+    BudgetMatcher m({usd, eur}, {});
+    BudgetRow r = row(0, 0, nullptr, nullptr, "openai", "gpt-4o");
+    EXPECT_EQ(match(m, r), (std::vector<int64_t>{1}));
+    r.currency = "EUR";
+    EXPECT_EQ(match(m, r), (std::vector<int64_t>{2}));
+    r.currency = "JPY";  // a JPY cost is no budget's USD or EUR spend
+    EXPECT_TRUE(match(m, r).empty());
+    r.currency.reset();  // unpriced
+    EXPECT_TRUE(match(m, r).empty());
 }

@@ -366,6 +366,8 @@ DECLARE
     rid bigint := ('x' || substr(md5(gen_random_uuid()::text), 1, 16))::bit(64)::bigint & 4611686018427387903;
     n integer;
     msg text;
+    cur text;
+    other record;
     p_provider text := chargeback.normalize_provider(authorize.provider);
 BEGIN
     -- A hold that holds nothing must not say allowed: 0.2.0 answered allowed = true for a
@@ -387,6 +389,23 @@ BEGIN
         RETURN QUERY SELECT NULL::bigint, true, 'allowed: no catalog price for this model, nothing held', NULL::numeric;
         RETURN;
     END IF;
+    -- A budget counts only spend in its own currency (no exchange rate is applied): a block
+    -- budget kept in another currency than the request's price cannot say whether the
+    -- request fits, so it denies; other budgets in other currencies hold nothing.
+    cur := chargeback.currency(chargeback.price_for(p_provider, authorize.model, now(), authorize.service_tier,
+                                                    chargeback.prompt_tokens(authorize.estimate)));
+    SELECT b.name, b.currency INTO other
+    FROM chargeback.applicable_budgets(now(), o.org_unit_id, coalesce(authorize.attrs->>'project', o.project),
+                                       coalesce(authorize.attrs->>'user', authorize.attrs->>'principal'),
+                                       p_provider, authorize.model) b
+    WHERE b.enforcement = 'block' AND b.currency <> cur
+    ORDER BY b.budget_id LIMIT 1;
+    IF FOUND THEN
+        RETURN QUERY SELECT NULL::bigint, false,
+            format('denied: budget %s caps spend in %s, and this request is priced in %s', other.name, other.currency, cur),
+            cost;
+        RETURN;
+    END IF;
     BEGIN
         -- In budget_id order, so two callers lock shared budgets in the same order.
         INSERT INTO chargeback.reservation (reservation_id, budget_id, amount, request_id, attrs, expires_at, provider)
@@ -395,6 +414,7 @@ BEGIN
         FROM chargeback.applicable_budgets(now(), o.org_unit_id, coalesce(authorize.attrs->>'project', o.project),
                                            coalesce(authorize.attrs->>'user', authorize.attrs->>'principal'),
                                            p_provider, authorize.model) b
+        WHERE b.currency = cur
         ORDER BY b.budget_id;
         GET DIAGNOSTICS n = ROW_COUNT;
     EXCEPTION WHEN SQLSTATE 'CB001' THEN
@@ -504,7 +524,9 @@ COMMENT ON TABLE chargeback.budget_event IS
 
 -- Replaced: budget_unit is refreshed under a lock, so that two loads at once (a parallel
 -- restore of budget and org_unit) cannot both miss each other's rows (budget.sql); only a
--- hold's holder settles it (budget_spend.sql); rebuild_daily_rollup() keeps the
+-- hold's holder settles it (budget_spend.sql); a budget counts only usage priced in its own
+-- currency, and a block budget in another currency than a request's price denies it
+-- (budget.sql, budget_spend.sql, and the budget trigger in C); rebuild_daily_rollup() keeps the
 -- rollup of archived months (rollup.sql).
 CREATE OR REPLACE FUNCTION chargeback.refresh_budget_units() RETURNS trigger
 LANGUAGE plpgsql
@@ -575,6 +597,47 @@ BEGIN
     RETURN n;
 END
 $$;
+CREATE OR REPLACE FUNCTION chargeback.budget_backfill() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
+    ps date := chargeback.budget_period_start(NEW.period, now());
+    units integer[];
+BEGIN
+    -- Usage recorded while this budget is uncommitted would be seen neither by this scan
+    -- (not committed yet) nor by its own trigger (the budget is not visible to it): wait for
+    -- the ingest transactions in flight and hold new ones until this one commits.
+    LOCK TABLE chargeback.usage IN SHARE MODE;
+    IF NEW.scope = 'org_unit' THEN
+        units := ARRAY(SELECT chargeback.org_unit_descendants(u.org_unit_id) FROM chargeback.org_unit u
+                       WHERE lower(u.code) = lower(NEW.scope_value));
+    END IF;
+    DELETE FROM chargeback.budget_spend WHERE budget_id = NEW.budget_id;
+    INSERT INTO chargeback.budget_spend (budget_id, day, spend)
+    SELECT NEW.budget_id, (u.occurred_at AT TIME ZONE tz)::date, sum(u.cost)
+    FROM chargeback.usage u
+    WHERE u.cost IS NOT NULL AND u.currency = NEW.currency
+      AND u.period >= (date_trunc('month', ps) - interval '1 month')::date
+      AND u.occurred_at >= (ps::timestamp AT TIME ZONE tz)
+      AND u.occurred_at >= NEW.valid_from AND (NEW.valid_to IS NULL OR u.occurred_at < NEW.valid_to)
+      AND CASE NEW.scope
+            WHEN 'global' THEN true
+            WHEN 'org_unit' THEN u.org_unit_id = ANY (units)
+            WHEN 'project' THEN u.project = NEW.scope_value
+            WHEN 'principal' THEN u.principal = NEW.scope_value
+            WHEN 'provider' THEN u.provider = NEW.scope_value
+            WHEN 'model' THEN u.model = NEW.scope_value OR chargeback.resolve_model(u.provider, u.model) = NEW.scope_value
+          END
+    GROUP BY 1, 2;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER budget_backfill ON chargeback.budget;
+CREATE TRIGGER budget_backfill AFTER INSERT OR UPDATE OF scope, scope_value, period, valid_from, valid_to, currency ON chargeback.budget
+    FOR EACH ROW EXECUTE FUNCTION chargeback.budget_backfill();
 COMMENT ON FUNCTION chargeback.rebuild_daily_rollup() IS
     'recomputes chargeback.daily_rollup from chargeback.usage (needed only after partitions were changed directly), but for archived months; returns the rows written';
 
