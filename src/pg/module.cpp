@@ -3,6 +3,8 @@
 #include "settings.hpp"
 #include "usage_writer.hpp"
 
+#include "core/interrupt.hpp"
+
 static char* cb_timezone = nullptr;
 static bool cb_restoring = false;
 static int max_hold_ttl_seconds = 3600;
@@ -29,6 +31,9 @@ void _PG_init(void);
 }
 
 void _PG_init(void) {
+    // Long C++ loops (the allocation engine, the exact solver) honour statement_timeout and
+    // cancel requests through this hook (guard.hpp).
+    cb::core::set_interrupt_hook(&cb::pg::interrupt_hook);
     cb::pg::register_relcache_callback();
     cb::pg::register_usage_buffer_callbacks();
     DefineCustomStringVariable("chargeback.timezone", "Time zone of accounting periods (months, budget days).",
