@@ -42,9 +42,11 @@ void _PG_init(void) {
     cb::core::set_interrupt_hook(&cb::pg::interrupt_hook);
     cb::pg::register_relcache_callback();
     cb::pg::register_usage_buffer_callbacks();
+    // A superuser setting: the time zone decides which month and day every row is booked in,
+    // so a session that could change it could book its usage into another (open) period.
     DefineCustomStringVariable("chargeback.timezone", "Time zone of accounting periods (months, budget days).",
                                "Usage is booked in the month it occurred in this time zone.", &cb_timezone, "UTC",
-                               PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                               PGC_SUSET, 0, nullptr, nullptr, nullptr);
     // Read by the audit triggers (src/sql/0.2.0/82_audit.sql), which also require a superuser
     // session: a placeholder set before this module loads is not checked by PostgreSQL.
     DefineCustomBoolVariable("chargeback.restoring", "A pg_restore is loading the extension's tables.",
