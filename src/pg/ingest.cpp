@@ -175,7 +175,8 @@ CB_FUNCTION(cb_usage_inbox_insert) {
                 {payload ? payload_prefix_if_over(payload, strlen(payload), payload_len) : "",
                  attrs ? payload_prefix_if_over(attrs, attrs_len, attrs_len) : "", fmt, e.sqlstate(), e.what()});
         }
-        note_pending_bytes(payload_len + (attrs ? strlen(attrs) : 0));
+        // What the buffers keep of this row is at most the limit (a rejection keeps 4 kB).
+        note_pending_bytes(Min(payload_len, max_payload_bytes()) + (attrs ? Min(strlen(attrs), max_payload_bytes()) : 0));
         if (pending_full()) flush_pending();
         return Datum(0);
     });
