@@ -2,6 +2,7 @@
 
 #include "decimal.hpp"
 #include "error.hpp"
+#include "interrupt.hpp"
 #include "largest_remainder.hpp"
 
 #include <nlohmann/json.hpp>
@@ -89,6 +90,7 @@ ScaledShares allocate_scaled(std::string_view total, std::string_view minor_unit
     std::vector<ParsedDecimal> parsed;
     int scale = 0;
     for (size_t i = 0; i < weights.size(); ++i) {
+        check_interrupts_every(i);
         if (!weights[i]) continue;
         ParsedDecimal d = parse_or_throw(weights[i], "weight");
         check_weight(d, weights[i]);

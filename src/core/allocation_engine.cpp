@@ -2,6 +2,7 @@
 
 #include "currency.hpp"
 #include "error.hpp"
+#include "interrupt.hpp"
 #include "largest_remainder.hpp"
 #include "linear_solve.hpp"
 #include "rational.hpp"
@@ -63,6 +64,45 @@ const json& array_of(const json& o, const char* key) {
     return *it;
 }
 
+[[noreturn]] void too_many(const std::string& what, size_t count, size_t limit, const std::string& hint) {
+    throw Error(sqlstate::program_limit_exceeded,
+                "allocation input has " + std::to_string(count) + " " + what + ", more than the limit of " +
+                    std::to_string(limit),
+                {}, hint);
+}
+
+// The input's sizes against the engine's limits (allocation_engine.hpp), before any work.
+void check_limits(const json& input) {
+    auto size_of = [&input](const char* key) -> size_t {
+        auto it = input.find(key);
+        return it != input.end() && it->is_array() ? it->size() : 0;
+    };
+    if (size_t n = size_of("units"); n > kMaxAllocationUnits)
+        too_many("org units", n, kMaxAllocationUnits, "an exact run over this many units takes too long; group them");
+    if (size_t n = size_of("rules"); n > kMaxAllocationRules)
+        too_many("allocation rules", n, kMaxAllocationRules,
+                 "each rule's pool is exact, so the run's cost grows steeply with its rules: combine rules "
+                 "(one rule can name many targets)");
+    auto rules = input.find("rules");
+    if (rules == input.end() || !rules->is_array()) return;
+    std::map<int64_t, size_t> per_step;
+    for (const json& r : *rules) {
+        if (!r.is_object()) continue;
+        auto step = r.find("step");
+        int64_t s = step != r.end() && step->is_number_integer() ? step->get<int64_t>() : 0;
+        if (size_t n = ++per_step[s]; n > kMaxAllocationRulesPerStep)
+            too_many("allocation rules in step " + std::to_string(s), n, kMaxAllocationRulesPerStep,
+                     "the rules of one step are solved together as one exact linear system; spread them over "
+                     "more steps");
+        for (const char* key : {"targets", "weights"}) {
+            auto it = r.find(key);
+            if (it != r.end() && (it->is_array() || it->is_object()) && it->size() > kMaxAllocationRuleTargets)
+                too_many(std::string(key) + " in allocation rule " + text_of(r, "name"), it->size(),
+                         kMaxAllocationRuleTargets, "name fewer targets, or group them under a parent unit");
+        }
+    }
+}
+
 std::string decimal_text(const Rational& r) {
     bool exact = false;
     return r.to_exact_decimal(12, &exact);
@@ -84,6 +124,7 @@ struct Org {
 
     explicit Org(const json& input) {
         for (const json& u : array_of(input, "units")) {
+            check_interrupts();
             Unit unit{int_of(u, "id"), text_of(u, "code"), int_of(u, "parent"), text_of(u, "kind")};
             by_id[unit.id] = units.size();
             by_code[lower(unit.code)] = unit.id;
@@ -124,6 +165,9 @@ struct Rule {
     bool has_targets = false;
     std::vector<std::string> targets;
     json weights;
+    // weights by lower-case unit code (the first of the object's keys that lower to it), so
+    // that weighing a target is a lookup, not a scan of every weight.
+    std::map<std::string, std::string> weight_key;  // lower-case code -> key in weights
 };
 
 using LineKey = std::tuple<int, std::string, std::string, std::string, std::string>;  // unit, component, source, project, activity
@@ -211,6 +255,7 @@ private:
     void add(int unit, const std::string& project, const std::string& activity, const std::string& component,
              const std::string& source, const Rational& amount, const json& basis,
              const std::optional<Rational>& requests = std::nullopt) {
+        check_interrupts();  // every loop of a run adds lines: each is a point to stop at
         LineKey key{unit, component, source, project, activity};
         auto it = lines_.find(key);
         if (it == lines_.end()) {
@@ -259,16 +304,13 @@ private:
         if (r.method == "requests") return get(subtree_requests_);
         if (r.method == "fixed") {
             const std::string& code = org_.code(unit);
-            if (r.weights.is_object())
-                for (auto it = r.weights.begin(); it != r.weights.end(); ++it) {
-                    if (lower(it.key()) != lower(code)) continue;
-                    Rational w = number_of(it.value(), "weight of " + code + " in allocation rule " + r.name);
-                    if (w.sign() < 0)
-                        invalid("allocation rule " + r.name + ": weight " + decimal_text(w) + " of " + code + " is negative",
-                                "fixed weights are percentages or other non-negative shares");
-                    return w;
-                }
-            return Rational(int64_t{0});
+            auto it = r.weight_key.find(lower(code));
+            if (it == r.weight_key.end()) return Rational(int64_t{0});
+            Rational w = number_of(r.weights.at(it->second), "weight of " + code + " in allocation rule " + r.name);
+            if (w.sign() < 0)
+                invalid("allocation rule " + r.name + ": weight " + decimal_text(w) + " of " + code + " is negative",
+                        "fixed weights are percentages or other non-negative shares");
+            return w;
         }
         invalid("allocation rule " + r.name + ": unknown method " + r.method,
                 "methods: proportional, even, fixed, headcount, tokens, requests");
@@ -276,7 +318,7 @@ private:
 
     // The targets of a rule (explicit codes, else every unit with direct cost) minus its
     // source, units already allocated in earlier steps and the unattributed pool, weighted.
-    Split split_for(const Rule& r, int source) const {
+    Split split_for(const Rule& r, int source) {
         Split s;
         std::vector<int> candidates;
         if (r.has_targets) {
@@ -293,7 +335,13 @@ private:
         }
         std::sort(candidates.begin(), candidates.end());
         candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+        targets_weighed_ += candidates.size();
+        if (targets_weighed_ > kMaxAllocationTargetsPerRun)
+            too_many("rule targets in all (counted up to allocation rule " + r.name + ")", targets_weighed_,
+                     kMaxAllocationTargetsPerRun,
+                     "a rule without targets weighs every unit with direct cost; name targets, or combine rules");
         for (int t : candidates) {
+            check_interrupts();
             if (t == source || closed_.count(t)) continue;
             s.targets.push_back(t);
             s.weights.push_back(weight_of(r, t));
@@ -420,6 +468,7 @@ private:
             std::vector<std::vector<Rational>> m(n, std::vector<Rational>(n));
             std::vector<Rational> b(n);
             for (size_t i = 0; i < n; ++i) {
+                check_interrupts();
                 b[i] = balance(sources[i]);
                 m[i][i] = Rational(int64_t{1});
                 for (size_t j = 0; j < n; ++j) {
@@ -507,6 +556,7 @@ private:
         std::vector<const std::pair<const LineKey, LineValue>*> kept;
         std::vector<Rational> exact;
         for (const auto& entry : lines_) {
+            check_interrupts();
             if (entry.second.amount.is_zero()) continue;
             kept.push_back(&entry);
             exact.push_back(entry.second.amount * scale);
@@ -538,6 +588,7 @@ private:
         std::vector<AllocationLine> out;
         out.reserve(kept.size());
         for (size_t i = 0; i < kept.size(); ++i) {
+            check_interrupts();
             const LineKey& key = kept[i]->first;
             json basis = kept[i]->second.basis;
             basis["exact"] = decimal_text(kept[i]->second.amount);
@@ -573,12 +624,14 @@ private:
     std::map<std::string, Rational> metered_, fixed_, invoices_;
     std::vector<Fixed> pending_fixed_;
     std::set<int> closed_;
+    size_t targets_weighed_ = 0;  // by split_for(), against kMaxAllocationTargetsPerRun
     std::map<std::pair<int, std::string>, std::string> outcomes_;
 };
 
 std::vector<Rule> read_rules(const json& input) {
     std::vector<Rule> rules;
     for (const json& r : array_of(input, "rules")) {
+        check_interrupts();
         Rule rule;
         auto id = r.find("rule_id");
         rule.id = id != r.end() && id->is_number_integer() ? id->get<int64_t>() : 0;
@@ -596,6 +649,8 @@ std::vector<Rule> read_rules(const json& input) {
         if (rule.method == "fixed" && !rule.weights.is_object())
             invalid("allocation rule " + rule.name + " uses method fixed without weights",
                     "weights: {\"unit code\": percent, ...}");
+        if (rule.weights.is_object())
+            for (auto it = rule.weights.begin(); it != rule.weights.end(); ++it) rule.weight_key.emplace(lower(it.key()), it.key());
         rules.push_back(std::move(rule));
     }
     std::stable_sort(rules.begin(), rules.end(), [](const Rule& a, const Rule& b) { return a.step < b.step; });
@@ -609,6 +664,7 @@ std::vector<AllocationLine> compute_allocation(const json& input) {
     std::string model = text_of(input, "model");
     if (model != "central" && model != "department" && model != "activity")
         invalid("unknown allocation model \"" + model + "\"", "models: central, department, activity");
+    check_limits(input);
     Org org(input);
     std::vector<Rule> rules = read_rules(input);
 

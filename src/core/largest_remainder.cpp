@@ -1,6 +1,7 @@
 #include "largest_remainder.hpp"
 
 #include "error.hpp"
+#include "interrupt.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -58,6 +59,7 @@ std::vector<BigInt> split_big(const BigInt& total, std::vector<BigInt> weights) 
     std::vector<BigInt> shares(weights.size()), remainders(weights.size());
     BigInt given;
     for (size_t i = 0; i < weights.size(); ++i) {
+        check_interrupts_every(i);
         BigInt::floor_divmod(t * weights[i], sum, shares[i], remainders[i]);
         given += shares[i];
     }
@@ -82,6 +84,7 @@ bool split_native(int128 total, const std::vector<int128>& weights, std::vector<
     std::vector<int128> shares(weights.size()), remainders(weights.size());
     int128 given = 0;
     for (size_t i = 0; i < weights.size(); ++i) {
+        check_interrupts_every(i);
         int128 product;
         if (!checked_mul(t, even ? 1 : weights[i], &product)) return false;
         shares[i] = product / sum;  // both >= 0: truncation is floor
@@ -110,12 +113,15 @@ std::vector<BigInt> largest_remainder(const BigInt& total_units,
     // Scale every weight by the common denominator: proportions are unchanged and the
     // remainders become integers that compare cheaply.
     BigInt common(1), q, r;
-    for (const Rational& w : weights) {
+    for (size_t i = 0; i < weights.size(); ++i) {
+        check_interrupts_every(i);
+        const Rational& w = weights[i];
         BigInt::floor_divmod(common, BigInt::gcd(common, w.den()), q, r);
         common = q * w.den();
     }
     std::vector<BigInt> scaled(weights.size());
     for (size_t i = 0; i < weights.size(); ++i) {
+        check_interrupts_every(i);
         BigInt::floor_divmod(common, weights[i].den(), q, r);
         scaled[i] = weights[i].num() * q;
     }
@@ -147,6 +153,7 @@ std::vector<BigInt> round_to_total(const std::vector<Rational>& exact_units,
     BigInt floor_sum;
     int64_t fractional = 0;  // amounts that are not whole units
     for (size_t i = 0; i < exact_units.size(); ++i) {
+        check_interrupts_every(i);
         floors[i] = exact_units[i].floor();
         fractions[i] = exact_units[i] - Rational(floors[i]);
         floor_sum += floors[i];

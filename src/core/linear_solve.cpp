@@ -1,6 +1,7 @@
 #include "linear_solve.hpp"
 
 #include "error.hpp"
+#include "interrupt.hpp"
 
 #include <string>
 #include <utility>
@@ -49,6 +50,7 @@ std::vector<Rational> solve_exact(std::vector<std::vector<Rational>> a, std::vec
             std::swap(b[pivot], b[col]);
         }
         for (size_t row = col + 1; row < n; ++row) {
+            check_interrupts();  // a row costs n exact operations: cancellable at each
             if (a[row][col].is_zero()) continue;
             const Rational factor = a[row][col] / a[col][col];
             a[row][col] = Rational();
@@ -61,6 +63,7 @@ std::vector<Rational> solve_exact(std::vector<std::vector<Rational>> a, std::vec
     // Back substitution.
     std::vector<Rational> x(n);
     for (size_t i = n; i-- > 0;) {
+        check_interrupts();
         Rational s = b[i];
         for (size_t k = i + 1; k < n; ++k) {
             if (!a[i][k].is_zero()) s -= a[i][k] * x[k];

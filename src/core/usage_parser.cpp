@@ -70,6 +70,28 @@ void merge_attrs(json& into, const json& from) {
     for (auto it = from.begin(); it != from.end(); ++it) into[it.key()] = it.value();
 }
 
+void merge_attrs(json& into, json&& from) {
+    if (!from.is_object()) return;
+    if (into.is_object() && into.empty()) {
+        into = std::move(from);
+        return;
+    }
+    for (auto it = from.begin(); it != from.end(); ++it) into[it.key()] = std::move(it.value());
+}
+
+// Moves the attrs object out of a document the caller owns (leaving {}), so that the records
+// take it over instead of copying it while the document is alive: attrs are often most of a
+// large payload, and parsed JSON costs many times its text. Anything but an object stays
+// for the parser to judge.
+json take_attrs(json* owned) {
+    if (!owned || !owned->is_object()) return json();
+    auto it = owned->find("attrs");
+    if (it == owned->end() || !it->is_object()) return json();
+    json taken = std::move(*it);
+    *it = json::object();
+    return taken;
+}
+
 // LiteLLM spend-log rows carry a "response" column (usually {}): they are rows, not envelopes.
 bool is_litellm_row(const json& doc) {
     return has(doc, "call_type") || (has(doc, "spend") && has(doc, "startTime"));
@@ -80,7 +102,9 @@ bool is_envelope(const json& doc) {
            !is_litellm_row(doc);
 }
 
-void parse_one(const json& payload, UsageFormat format, const json* extra_attrs, std::vector<UsageRecord>& out) {
+// owned: the same document as payload when the caller owns it (parse_usage_text), else null.
+void parse_one(const json& payload, UsageFormat format, const json* extra_attrs, std::vector<UsageRecord>& out,
+               json* owned) {
     if (!payload.is_object())
         throw Error(sqlstate::invalid_parameter_value,
                     std::string("usage payload must be a JSON object, not ") + payload.type_name(),
@@ -92,8 +116,13 @@ void parse_one(const json& payload, UsageFormat format, const json* extra_attrs,
         f = usage_format_from_name(uj::text(*envelope, "format", "envelope"));
     if (f == UsageFormat::auto_detect) f = detect_usage_format(doc);
     size_t first = out.size();
+    // A canonical row's attrs become its record's attrs: taken over, not copied.
+    json row_attrs;
+    if (f == UsageFormat::canonical && owned) row_attrs = take_attrs(envelope ? &(*owned)["response"] : owned);
+    json envelope_attrs = envelope ? take_attrs(owned) : json();
     entry(f).parser(doc, out);
     for (size_t i = first; i < out.size(); ++i) out[i].format = entry(f).name;
+    if (row_attrs.is_object() && out.size() == first + 1) merge_attrs(out[first].attrs, std::move(row_attrs));
 
     if (envelope) {
         const json& e = *envelope;
@@ -113,7 +142,12 @@ void parse_one(const json& payload, UsageFormat format, const json* extra_attrs,
             // One record takes the gateway's id; a bucket export keeps its deterministic ids
             // under the gateway's id so every row stays unique.
             if (!request_id.empty()) r.request_id = n == 1 ? request_id : request_id + ":" + r.request_id;
-            if (attrs) merge_attrs(r.attrs, *attrs);
+            if (envelope_attrs.is_object()) {
+                if (i + 1 == out.size()) merge_attrs(r.attrs, std::move(envelope_attrs));  // the last one takes it
+                else merge_attrs(r.attrs, envelope_attrs);
+            } else if (attrs) {
+                merge_attrs(r.attrs, *attrs);
+            }
         }
     }
     if (extra_attrs)
@@ -208,7 +242,10 @@ void parse_canonical(const json& doc, std::vector<UsageRecord>& out) {
     out.push_back(std::move(r));
 }
 
-std::vector<UsageRecord> parse_usage_document(const json& payload, UsageFormat format, const json* extra_attrs) {
+namespace {
+
+std::vector<UsageRecord> parse_document(const json& payload, UsageFormat format, const json* extra_attrs,
+                                        json* owned) {
     if (extra_attrs && !extra_attrs->is_null() && !extra_attrs->is_object())
         throw Error(sqlstate::invalid_parameter_value,
                     std::string("attrs must be a JSON object, not ") + extra_attrs->type_name());
@@ -225,7 +262,7 @@ std::vector<UsageRecord> parse_usage_document(const json& payload, UsageFormat f
                 for (UsageRecord& r : out) merge_attrs(r.attrs, *extra_attrs);
             return out;
         }
-        for (const json& el : payload) parse_one(el, format, extra_attrs, out);
+        for (size_t i = 0; i < payload.size(); ++i) parse_one(payload[i], format, extra_attrs, out, owned ? &(*owned)[i] : nullptr);
         return out;
     }
     if (payload.is_array()) {
@@ -235,16 +272,23 @@ std::vector<UsageRecord> parse_usage_document(const json& payload, UsageFormat f
             for (UsageRecord& r : out) merge_attrs(r.attrs, *extra_attrs);
         return out;
     }
-    parse_one(payload, format, extra_attrs, out);
+    parse_one(payload, format, extra_attrs, out, owned);
     return out;
+}
+
+}  // namespace
+
+std::vector<UsageRecord> parse_usage_document(const json& payload, UsageFormat format, const json* extra_attrs) {
+    return parse_document(payload, format, extra_attrs, nullptr);
 }
 
 std::vector<UsageRecord> parse_usage_text(std::string_view payload, UsageFormat format,
                                           std::string_view extra_attrs_json) {
+    // The document is ours: records take over its attrs instead of copying them.
     json doc = read_json(payload);
-    if (extra_attrs_json.empty()) return parse_usage_document(doc, format, nullptr);
+    if (extra_attrs_json.empty()) return parse_document(doc, format, nullptr, &doc);
     json extra = read_json(extra_attrs_json);
-    return parse_usage_document(doc, format, &extra);
+    return parse_document(doc, format, &extra, &doc);
 }
 
 }  // namespace cb::core

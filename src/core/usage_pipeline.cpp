@@ -16,10 +16,24 @@ std::string attr_text(const nlohmann::json& attrs, const char* key) {
     return {};
 }
 
+// The attrs that name an owner, a project or an activity are bounded like the columns they
+// become (a long org_unit code is never a key, but it is looked up and logged).
+void check_attr_lengths(const nlohmann::json& attrs) {
+    if (!attrs.is_object()) return;
+    for (const char* key : {"user", "principal", "project", "org_unit", "department", "activity_type", "activity_id"}) {
+        auto it = attrs.find(key);
+        if (it == attrs.end() || !it->is_string()) continue;
+        const char* field = std::string_view(key) == "user" ? "principal" : key;
+        check_field_length(field, it->get_ref<const std::string&>());
+    }
+}
+
 }  // namespace
 
 PricedUsage price_and_attribute(UsageRecord rec, Timestamp now, PriceCatalog& catalog,
-                                const Attribution& owners, const RegexSearch& search) {
+                                const Attribution& owners, const RegexSearch& search,
+                                const IngestLimits& limits) {
+    check_field_length("provider", rec.provider);
     if (rec.provider.empty())
         throw Error(sqlstate::invalid_parameter_value, "usage record has no provider", {},
                     "say which provider served the request: \"provider\" in the envelope or canonical row");
@@ -27,23 +41,29 @@ PricedUsage price_and_attribute(UsageRecord rec, Timestamp now, PriceCatalog& ca
     if (rec.model.empty())
         throw Error(sqlstate::invalid_parameter_value, "usage record from " + rec.provider + " has no model", {},
                     "Bedrock Converse responses carry no model: give \"model\" in the envelope");
-    if (rec.model.size() > 200)
-        throw Error(sqlstate::invalid_parameter_value, "model name is longer than 200 characters");
-    if (rec.request_id.size() > 500)
-        throw Error(sqlstate::invalid_parameter_value, "request_id is longer than 500 characters");
+    check_field_length("model", rec.model);
+    check_field_length("request_id", rec.request_id);
+    check_field_length("service_tier", rec.service_tier);
     rec.service_tier = normalize_service_tier(rec.service_tier);
     if (!rec.occurred_at) rec.occurred_at = now;
     if (*rec.occurred_at < kMinUsageTime || *rec.occurred_at >= kMaxUsageTime)
         throw Error(sqlstate::invalid_parameter_value,
                     "occurred_at " + format_iso_timestamp(*rec.occurred_at) + " is outside 2000-2099", {},
                     "usage times are checked so that a wrong unit (ms for s) is caught, not booked");
+    check_future_skew(*rec.occurred_at, limits.clock_now, limits.max_future_skew_seconds);
     if (!rec.attrs.is_object()) rec.attrs = nlohmann::json::object();
+    check_attr_lengths(rec.attrs);
 
     PricedUsage out;
     out.principal = Attribution::principal_of(rec.attrs);
     out.owner = owners.resolve(rec.attrs, *rec.occurred_at);
     out.activity_type = attr_text(rec.attrs, "activity_type");
     out.activity_id = attr_text(rec.attrs, "activity_id");
+    // What becomes a column, whatever it came from (an ownership rule's project too).
+    check_field_length("principal", out.principal);
+    check_field_length("project", out.owner.project);
+    check_field_length("activity_type", out.activity_type);
+    check_field_length("activity_id", out.activity_id);
     const PriceRow* row = catalog.find(rec.provider, rec.model, *rec.occurred_at, rec.service_tier,
                                        prompt_tokens(rec.tokens), search);
     if (row) {

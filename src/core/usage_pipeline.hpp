@@ -4,6 +4,7 @@
 #include "pure.hpp"
 #include "attribution.hpp"
 #include "price_catalog.hpp"
+#include "usage_limits.hpp"
 #include "usage_record.hpp"
 
 #include <string>
@@ -18,15 +19,23 @@ struct PricedUsage {
     int64_t price_id = 0;      // 0 = unpriced
     std::string list_cost;     // exact decimal text, "" when unpriced
     std::string currency;      // "" when unpriced
+    // rec.attrs as JSON text, once a row waits in a buffer (the bulk path): the text is about
+    // the size of the payload, the parsed attrs a multiple of it. "" = use rec.attrs.
+    std::string attrs_json;
 };
 
 // Earliest and latest times accepted for usage (years 2000 to 2099): outside is a mistake.
 inline constexpr Timestamp kMinUsageTime = 0;                     // 2000-01-01
 inline constexpr Timestamp kMaxUsageTime = 3155760000LL * 1000000;  // 2100-01-01
 
-// Throws Error (22023) for a record that cannot be stored: no provider, no model, a time
-// outside the accepted range. A record with no time takes `now` (the ingest time).
+// Throws Error for a record that cannot be stored: 22023 for no provider, no model or a time
+// outside the accepted range; 22001 for a text longer than its limit (kFieldLimits: provider,
+// model, service_tier, request_id, and the attrs principal/user, project, org_unit,
+// department, activity_type, activity_id); 22008 for a time more than
+// limits.max_future_skew_seconds ahead of limits.clock_now. A record with no time takes `now`
+// (the ingest time, the transaction's start).
 PricedUsage price_and_attribute(UsageRecord rec, Timestamp now, PriceCatalog& catalog,
-                                const Attribution& owners, const RegexSearch& search);
+                                const Attribution& owners, const RegexSearch& search,
+                                const IngestLimits& limits);
 
 }  // namespace cb::core

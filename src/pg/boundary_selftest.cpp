@@ -3,6 +3,9 @@
 // come out as ordinary SQL errors with every C++ destructor run.
 #include "datum.hpp"
 
+#include "core/interrupt.hpp"
+
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -30,10 +33,23 @@ void fail(const std::string& mode) {
         pg_call([] { DirectFunctionCall2(int4div, Int32GetDatum(1), Int32GetDatum(0)); });
     }
     if (mode == "bad_alloc") throw std::bad_alloc();
+    if (mode == "spin") {
+        // Busy C++ work that only a cancel ends (statement_timeout, pg_cancel_backend): the
+        // interrupt hook throws cb::core::Interrupted, the 51 trackers unwind, and guarded()
+        // lets PostgreSQL raise its own error. Bounded, so that a broken hook fails the test
+        // instead of hanging it.
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        for (size_t i = 0;; ++i) {
+            cb::core::check_interrupts_every(i);
+            if ((i & 0xffff) == 0 && std::chrono::steady_clock::now() > until)
+                throw cb::core::Error(cb::core::sqlstate::internal_error,
+                                      "selftest: spin was not cancelled within 30 s");
+        }
+    }
     if (mode == "std_exception") throw std::runtime_error("selftest: unexpected std::exception");
     throw cb::core::Error(cb::core::sqlstate::invalid_parameter_value,
                           "unknown selftest mode \"" + mode + "\"", {},
-                          "modes: core_error, pg_error, bad_alloc, std_exception, depth, live");
+                          "modes: core_error, pg_error, bad_alloc, std_exception, spin, depth, live");
 }
 
 // Recursion of a fixed, small depth (50): its only purpose is many live frames.

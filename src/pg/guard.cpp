@@ -1,5 +1,7 @@
 #include "guard.hpp"
 
+#include "core/interrupt.hpp"
+
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -11,6 +13,7 @@ namespace {
 // The error in flight between the catch block and ereport(). Static so that nothing with a
 // destructor is alive when ereport() longjmps away.
 struct CapturedError {
+    bool interrupted;  // cb::core::Interrupted: PostgreSQL raises its own error
     int sqlerrcode;
     char message[4096];
     char detail[4096];
@@ -45,9 +48,14 @@ PgError::PgError(int sqlerrcode, std::string message, std::string detail, std::s
 }
 
 void capture_current_exception() noexcept {
+    captured.interrupted = false;
     captured.detail[0] = captured.hint[0] = '\0';
     try {
         throw;
+    } catch (const cb::core::Interrupted&) {
+        captured.interrupted = true;
+        captured.sqlerrcode = ERRCODE_QUERY_CANCELED;
+        copy_text(captured.message, sizeof captured.message, "canceling statement due to user request");
     } catch (const PgError& e) {
         captured.sqlerrcode = e.sqlerrcode();
         copy_text(captured.message, sizeof captured.message, e.what());
@@ -73,6 +81,14 @@ void capture_current_exception() noexcept {
 }
 
 void raise_captured() {
+    if (captured.interrupted) {
+        // The interrupt hook saw a cancel or terminate request and the C++ work stopped:
+        // PostgreSQL now raises its own error (statement timeout, user request, lock
+        // timeout, FATAL for a terminated backend) exactly as at any other interrupt point.
+        CHECK_FOR_INTERRUPTS();
+        // Only if the request was withdrawn or is held off meanwhile: the work is gone all
+        // the same, so the statement ends as cancelled.
+    }
     ereport(ERROR, (errcode(captured.sqlerrcode), errmsg("%s", captured.message),
                     captured.detail[0] ? errdetail("%s", captured.detail) : 0,
                     captured.hint[0] ? errhint("%s", captured.hint) : 0));
@@ -89,6 +105,14 @@ void rethrow_pg_error(MemoryContext ctx) {
     std::string hint = edata->hint ? edata->hint : "";
     FreeErrorData(edata);
     throw PgError(code, std::move(message), std::move(detail), std::move(hint));
+}
+
+void interrupt_hook() {
+    if (!INTERRUPTS_PENDING_CONDITION()) return;
+    // The same conditions under which ProcessInterrupts() raises: a pending interrupt of
+    // another kind (a barrier, a memory context dump) or one held off is left for later.
+    if (!(QueryCancelPending || ProcDiePending) || !INTERRUPTS_CAN_BE_PROCESSED()) return;
+    throw cb::core::Interrupted{};
 }
 
 void* palloc_or_throw(Size size) {

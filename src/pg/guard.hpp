@@ -10,6 +10,11 @@
 // destructor; a PostgreSQL error raised inside it is caught with PG_TRY, copied, flushed and
 // rethrown as cb::pg::PgError, which unwinds C++ normally until guarded() re-raises it. A
 // PgError must always propagate to guarded(): after it the transaction is aborted.
+//
+// Cancellation: long core loops call cb::core::check_interrupts(); the hook installed by
+// _PG_init (interrupt_hook below) throws cb::core::Interrupted when PostgreSQL has a cancel or
+// terminate request pending, and guarded() lets PostgreSQL raise its own error with
+// CHECK_FOR_INTERRUPTS() once the C++ frames are gone. No longjmp ever leaves a C++ frame.
 #pragma once
 #include "pg_includes.hpp"
 
@@ -39,6 +44,11 @@ private:
     char state_[6];
     int code_;
 };
+
+// The cb::core interrupt hook: throws cb::core::Interrupted when a query cancel or die
+// request is pending and could be processed now (no holdoff, no critical section); leaves
+// every other pending interrupt to the next CHECK_FOR_INTERRUPTS() outside C++.
+void interrupt_hook();
 
 // Records the in-flight exception into the static error slot (called from catch blocks).
 void capture_current_exception() noexcept;

@@ -3,28 +3,54 @@
 #include "attribution_cache.hpp"
 #include "catalog_cache.hpp"
 #include "datum.hpp"
+#include "settings.hpp"
 #include "usage_writer.hpp"
 
 #include "core/json_reader.hpp"
+#include "core/usage_limits.hpp"
 #include "core/usage_pipeline.hpp"
+
+#include <cstring>
 
 using namespace cb::pg;
 namespace core = cb::core;
 
 namespace {
 
+// chargeback.max_payload_bytes, checked before anything is parsed: every entry point calls
+// this first (the payload and the attrs are both JSON text the reader turns into a document).
+void check_payload(std::string_view payload, const char* attrs) {
+    core::check_payload_size("usage payload", payload.size(), max_payload_bytes());
+    if (attrs) core::check_payload_size("attrs", std::strlen(attrs), max_payload_bytes());
+}
+
 // Parses, prices and owns every record of one payload; all or nothing.
 std::vector<core::PricedUsage> price_payload(const char* payload, const char* attrs, std::string_view format,
-                                             TimestampTz now) {
+                                             TimestampTz now, TimestampTz clock_now) {
+    check_payload(payload, attrs);
     core::UsageFormat f = core::usage_format_from_name(format.empty() ? "auto" : format);
     std::vector<core::UsageRecord> records = core::parse_usage_text(payload, f, attrs ? attrs : "");
     core::PriceCatalog& catalog = price_catalog();
     const core::Attribution& owners = attribution();
+    const core::IngestLimits limits{clock_now, max_future_skew_seconds()};
     std::vector<core::PricedUsage> out;
     out.reserve(records.size());
     for (core::UsageRecord& r : records)
-        out.push_back(core::price_and_attribute(std::move(r), now, catalog, owners, pg_regex_search));
+        out.push_back(core::price_and_attribute(std::move(r), now, catalog, owners, pg_regex_search, limits));
     return out;
+}
+
+// What usage_rejected keeps of a payload refused for its size: its beginning, enough to tell
+// which request it was (the whole of it would make the rejection as costly as the payload).
+constexpr size_t kRejectedPayloadPrefix = 4096;
+
+// text (len bytes here, of a payload of full_len bytes) as usage_rejected keeps it: whole,
+// unless the payload was over chargeback.max_payload_bytes.
+std::string payload_prefix_if_over(const char* text, size_t len, size_t full_len) {
+    if (full_len <= max_payload_bytes() || len <= kRejectedPayloadPrefix) return std::string(text, len);
+    size_t n = kRejectedPayloadPrefix;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // a character boundary
+    return std::string(text, n);
 }
 
 char* nullable_jsonb_cstring(FunctionCallInfo fcinfo, int n) {
@@ -41,6 +67,7 @@ CB_FUNCTION(cb_parse_usage) {
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     guarded([&] {
+        check_payload(payload, nullptr);
         auto records = core::parse_usage_text(payload, core::usage_format_from_name(format));
         for (const core::UsageRecord& r : records) {
             Datum values[7];
@@ -68,8 +95,9 @@ CB_FUNCTION(cb_ingest) {
     char* attrs = nullable_jsonb_cstring(fcinfo, 1);
     std::string_view format = PG_ARGISNULL(2) ? std::string_view("auto") : text_view(PG_GETARG_TEXT_PP(2));
     TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz clock_now = GetCurrentTimestamp();
     return guarded_nullable(fcinfo, [&]() -> std::optional<Datum> {
-        std::vector<core::PricedUsage> rows = price_payload(payload, attrs, format, now);
+        std::vector<core::PricedUsage> rows = price_payload(payload, attrs, format, now, clock_now);
         if (rows.empty()) return std::nullopt;
         std::vector<WriteResult> written = write_usage(rows);
         int64_t id = written[0].usage_id;
@@ -99,29 +127,57 @@ CB_FUNCTION(cb_usage_inbox_insert) {
     bool isnull;
     Datum payload_d = heap_getattr(tuple, 1, desc, &isnull);
     char* payload = nullptr;
-    if (!isnull)  // json or text: the text as sent (a jsonb column would be printed back)
-        payload = TupleDescAttr(desc, 0)->atttypid == JSONBOID ? jsonb_cstring(DatumGetJsonbP(payload_d))
-                                                                : TextDatumGetCString(payload_d);
+    size_t payload_len = 0;  // bytes of JSON text
+    if (!isnull) {
+        // json or text: the text as sent (a jsonb column would be printed back).
+        if (TupleDescAttr(desc, 0)->atttypid == JSONBOID) {
+            payload = jsonb_cstring(DatumGetJsonbP(payload_d));
+            payload_len = strlen(payload);
+        } else {
+            // A text line longer than chargeback.max_payload_bytes is not even copied whole:
+            // its beginning is all that the rejection keeps.
+            text* t = DatumGetTextPP(payload_d);
+            payload_len = VARSIZE_ANY_EXHDR(t);
+            payload = payload_len > max_payload_bytes()
+                          ? pnstrdup(VARDATA_ANY(t), Min(payload_len, kRejectedPayloadPrefix + 4))
+                          : text_to_cstring(t);
+        }
+    }
     Datum attrs_d = heap_getattr(tuple, 2, desc, &isnull);
     char* attrs = isnull ? nullptr : jsonb_cstring(DatumGetJsonbP(attrs_d));
     Datum format_d = heap_getattr(tuple, 3, desc, &isnull);
     char* format = isnull ? nullptr : TextDatumGetCString(format_d);
     TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz clock_now = GetCurrentTimestamp();
     guarded([&] {
         std::string fmt = format ? format : "auto";
         try {
             if (!payload)
                 throw core::Error(core::sqlstate::invalid_parameter_value, "payload is NULL");
-            std::vector<core::PricedUsage> rows = price_payload(payload, attrs, fmt, now);
+            // Before anything is parsed (price_payload checks the text it is given; a long
+            // text line was cut short above).
+            core::check_payload_size("usage payload", payload_len, max_payload_bytes());
+            std::vector<core::PricedUsage> rows = price_payload(payload, attrs, fmt, now, clock_now);
             auto& pending = pending_usage();
-            for (core::PricedUsage& r : rows) pending.push_back(std::move(r));
+            for (core::PricedUsage& r : rows) {
+                // Buffered as text: parsed attrs cost many times their text (tens of bytes a
+                // value), and the buffer holds up to kFlushBytes of payloads.
+                r.attrs_json = r.rec.attrs.dump();
+                r.rec.attrs = nlohmann::json();
+                pending.push_back(std::move(r));
+            }
         } catch (const PgError&) {
             throw;  // PostgreSQL itself failed: the statement must fail
         } catch (const core::Error& e) {
+            // A payload or attrs over the size limit is kept only in part (its beginning).
+            size_t attrs_len = attrs ? strlen(attrs) : 0;
             pending_rejections().push_back(
-                {payload ? payload : "", attrs ? attrs : "", fmt, e.sqlstate(), e.what()});
+                {payload ? payload_prefix_if_over(payload, strlen(payload), payload_len) : "",
+                 attrs ? payload_prefix_if_over(attrs, attrs_len, attrs_len) : "", fmt, e.sqlstate(), e.what()});
         }
-        if (pending_usage().size() + pending_rejections().size() >= kFlushRows) flush_pending();
+        // What the buffers keep of this row is at most the limit (a rejection keeps 4 kB).
+        note_pending_bytes(Min(payload_len, max_payload_bytes()) + (attrs ? Min(strlen(attrs), max_payload_bytes()) : 0));
+        if (pending_full()) flush_pending();
         return Datum(0);
     });
     // Return a copy from our per-row memory: PostgreSQL frees the tuple it handed us only when

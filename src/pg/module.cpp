@@ -3,9 +3,13 @@
 #include "settings.hpp"
 #include "usage_writer.hpp"
 
+#include "core/interrupt.hpp"
+
 static char* cb_timezone = nullptr;
 static bool cb_restoring = false;
 static int max_hold_ttl_seconds = 3600;
+static int cb_max_payload_bytes = 1024 * 1024;
+static int cb_max_future_skew = 24 * 3600;
 
 // max_hold_ttl() -> interval: chargeback.max_hold_ttl as an interval. Read through C so that
 // the module, and with it the PGC_SUSET check of a value set before it loaded, is in place.
@@ -18,6 +22,10 @@ CB_FUNCTION(cb_max_hold_ttl) {
 
 const char* cb::pg::chargeback_timezone() { return cb_timezone && cb_timezone[0] ? cb_timezone : "UTC"; }
 
+size_t cb::pg::max_payload_bytes() { return static_cast<size_t>(cb_max_payload_bytes); }
+
+int64_t cb::pg::max_future_skew_seconds() { return cb_max_future_skew; }
+
 bool cb::pg::chargeback_timezone_is_utc() {
     const char* tz = chargeback_timezone();
     return pg_strcasecmp(tz, "UTC") == 0 || pg_strcasecmp(tz, "Etc/UTC") == 0;
@@ -29,11 +37,16 @@ void _PG_init(void);
 }
 
 void _PG_init(void) {
+    // Long C++ loops (the allocation engine, the exact solver) honour statement_timeout and
+    // cancel requests through this hook (guard.hpp).
+    cb::core::set_interrupt_hook(&cb::pg::interrupt_hook);
     cb::pg::register_relcache_callback();
     cb::pg::register_usage_buffer_callbacks();
+    // A superuser setting: the time zone decides which month and day every row is booked in,
+    // so a session that could change it could book its usage into another (open) period.
     DefineCustomStringVariable("chargeback.timezone", "Time zone of accounting periods (months, budget days).",
                                "Usage is booked in the month it occurred in this time zone.", &cb_timezone, "UTC",
-                               PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                               PGC_SUSET, 0, nullptr, nullptr, nullptr);
     // Read by the audit triggers (src/sql/0.2.0/82_audit.sql), which also require a superuser
     // session: a placeholder set before this module loads is not checked by PostgreSQL.
     DefineCustomBoolVariable("chargeback.restoring", "A pg_restore is loading the extension's tables.",
@@ -44,5 +57,15 @@ void _PG_init(void) {
     DefineCustomIntVariable("chargeback.max_hold_ttl", "Longest a hold made by authorize() may last.",
                             "authorize() and INSERTs into chargeback.reservation refuse a longer ttl.", &max_hold_ttl_seconds,
                             3600, 1, 30 * 24 * 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+    // Bounds on what one usage payload may cost a backend (parsing memory is a small multiple
+    // of the payload) and on how far ahead usage may be dated (each new month is a partition).
+    DefineCustomIntVariable("chargeback.max_payload_bytes", "Largest usage payload accepted, in bytes of JSON text.",
+                            "ingest(), parse_usage() and the usage_inbox views refuse a larger payload or attrs (54000); "
+                            "a bulk row becomes a row of usage_rejected.",
+                            &cb_max_payload_bytes, 1024 * 1024, 1024, 1024 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE,
+                            nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("chargeback.max_future_skew", "How far ahead of the current time usage may be dated.",
+                            "Usage whose occurred_at is later than now plus this is refused (22008).", &cb_max_future_skew,
+                            24 * 3600, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("chargeback");
 }

@@ -16,6 +16,7 @@ namespace {
 std::vector<cb::core::PricedUsage> g_pending;
 std::vector<Rejection> g_rejections;
 int g_pending_level = 0;  // transaction nest level of the oldest pending row
+size_t g_pending_bytes = 0;  // payload bytes behind the pending rows and rejections
 
 CacheWatch g_plan_watch;
 SPIPlanPtr g_insert_plan = nullptr;
@@ -154,6 +155,7 @@ void xact_callback(XactEvent event, void*) {
         event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PREPARE) {
         g_pending.clear();
         g_rejections.clear();
+        g_pending_bytes = 0;
     }
 }
 
@@ -161,6 +163,7 @@ void subxact_callback(SubXactEvent event, SubTransactionId, SubTransactionId, vo
     if (event == SUBXACT_EVENT_ABORT_SUB && GetCurrentTransactionNestLevel() <= g_pending_level) {
         g_pending.clear();
         g_rejections.clear();
+        g_pending_bytes = 0;
     }
 }
 
@@ -184,6 +187,10 @@ std::vector<Rejection>& pending_rejections() {
     if (g_pending.empty() && g_rejections.empty()) g_pending_level = GetCurrentTransactionNestLevel();
     return g_rejections;
 }
+
+void note_pending_bytes(size_t bytes) { g_pending_bytes += bytes; }
+
+bool pending_full() { return g_pending.size() + g_rejections.size() >= kFlushRows || g_pending_bytes >= kFlushBytes; }
 
 void register_usage_buffer_callbacks() {
     RegisterXactCallback(xact_callback, nullptr);
@@ -282,7 +289,7 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
         set_text(cols[8], k, u.owner.project);
         set_text(cols[9], k, u.activity_type);
         set_text(cols[10], k, u.activity_id);
-        set_text(cols[11], k, u.rec.attrs.dump(), false);
+        set_text(cols[11], k, u.attrs_json.empty() ? u.rec.attrs.dump() : u.attrs_json, false);
         cols[12].values[k] = usage_datum(u.rec.tokens);
         cols[12].nulls[k] = false;
         set_text(cols[13], k, u.list_cost);
@@ -401,6 +408,7 @@ void flush_pending() {
     rows.swap(g_pending);
     std::vector<Rejection> rejections;
     rejections.swap(g_rejections);
+    g_pending_bytes = 0;
     // The inbox row trigger runs as its caller: the batch is written as the extension's
     // owner (ingest() and the statement trigger are SECURITY DEFINER already).
     OwnerScope as_owner;

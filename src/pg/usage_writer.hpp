@@ -21,11 +21,19 @@ struct WriteResult {
 };
 
 inline constexpr size_t kFlushRows = 5000;
+// The buffers are also written once the payloads behind them reach this many bytes of JSON
+// text: a buffered row costs a small multiple of its payload, so memory stays bounded
+// however large the rows of a batch are (up to chargeback.max_payload_bytes each).
+inline constexpr size_t kFlushBytes = 16 * 1024 * 1024;
 
 // Rows waiting for the end of the statement (the bulk path).
 std::vector<cb::core::PricedUsage>& pending_usage();
 std::vector<Rejection>& pending_rejections();
 void register_usage_buffer_callbacks();  // from _PG_init
+// Counts the payload bytes behind the rows just buffered; pending_full() says when to flush
+// (kFlushRows rows and rejections, or kFlushBytes bytes of payload).
+void note_pending_bytes(size_t bytes);
+bool pending_full();
 
 // Writes `rows` (ensuring their monthly partitions) and returns one result per row, in
 // order. Duplicates of already recorded (provider, request_id) are not written: they are

@@ -185,20 +185,25 @@ constexpr Timestamp kNow = 846806400LL * 1000000;  // 2026-11-01T00:00:00Z
 void check_priced(const UsageRecord& rec) {
     std::optional<PricedUsage> p;
     try {
-        p = price_and_attribute(rec, kNow, catalog(), owners(), no_search);
+        p = price_and_attribute(rec, kNow, catalog(), owners(), no_search, IngestLimits{kNow, 86400});
     } catch (const Error& e) {
-        check_error(e, {sqlstate::invalid_parameter_value, sqlstate::numeric_value_out_of_range});
+        // 22001: a text beyond kFieldLimits; 22008: a time more than a day after kNow.
+        check_error(e, {sqlstate::invalid_parameter_value, sqlstate::numeric_value_out_of_range, "22001", "22008"});
         return;
     }
     const UsageRecord& r = p->rec;
     if (r.provider.empty() || normalize_provider(r.provider) != r.provider) fuzz_fail("priced provider", r.provider);
-    if (r.model.empty() || r.model.size() > 200) fuzz_fail("priced model", r.model);
-    if (r.request_id.size() > 500) fuzz_fail("priced request_id too long");
+    if (r.model.empty() || r.model.size() > field_limit("model")) fuzz_fail("priced model", r.model);
+    if (r.request_id.size() > field_limit("request_id")) fuzz_fail("priced request_id too long");
+    if (p->owner.project.size() > field_limit("project") || p->principal.size() > field_limit("principal") ||
+        p->activity_type.size() > field_limit("activity_type") || p->activity_id.size() > field_limit("activity_id"))
+        fuzz_fail("priced usage with an attribution text beyond its limit");
     if (r.service_tier != "standard" && r.service_tier != "batch" && r.service_tier != "flex" &&
         r.service_tier != "priority")
         fuzz_fail("service tier not normalized", r.service_tier);
     if (!r.occurred_at || *r.occurred_at < kMinUsageTime || *r.occurred_at >= kMaxUsageTime)
         fuzz_fail("priced usage outside 2000-2099");
+    if (*r.occurred_at > kNow + 86400LL * 1000000) fuzz_fail("priced usage more than a day ahead");
     if (p->owner.org_unit_id == 0 || p->owner.reason.empty()) fuzz_fail("no owner");
     check_text("principal", p->principal);
     check_text("activity_type", p->activity_type);
