@@ -148,3 +148,20 @@ SELECT run_allocation('2028-02-01') AS feb_run \gset
 SELECT metered, fixed, total, lines, totals FROM allocation_run WHERE run_id = :feb_run;
 SELECT l.currency, sum(l.amount) AS lines_sum, (r.totals -> l.currency ->> 'total')::numeric AS header_total
 FROM allocation_line l JOIN allocation_run r USING (run_id) WHERE l.run_id = :feb_run GROUP BY l.currency, r.totals ORDER BY 1;
+
+-- The allocation engine bounds its input (54000, named) and honours cancellation: 51 rules
+-- in one step (one exact linear system) are refused up front; 50 are computed, and a
+-- statement timeout stops them (0.2.0 ran such inputs for seconds past statement_timeout).
+CREATE TEMP TABLE engine_doc AS
+SELECT n, jsonb_build_object('model', 'department',
+  'units', (SELECT jsonb_agg(jsonb_build_object('id', i, 'code', 'u' || i, 'parent', null, 'kind', 'department')) FROM generate_series(1, 56) i),
+  'costs', (SELECT jsonb_agg(jsonb_build_object('unit', i, 'provider', 'x', 'currency', 'USD', 'cost', 100 + i)) FROM generate_series(1, 56) i),
+  'rules', (SELECT jsonb_agg(jsonb_build_object('rule_id', i, 'name', 'r' || i, 'step', 1, 'source', 'u' || i, 'method', 'fixed',
+            'targets', (SELECT jsonb_agg('u' || j) FROM generate_series(1, 56) j WHERE j <> i),
+            'weights', (SELECT jsonb_object_agg('u' || j, 1 + (i * 7 + j * 3) % 17) FROM generate_series(1, 56) j WHERE j <> i)))
+            FROM generate_series(1, n) i)) AS doc
+FROM (VALUES (50), (51)) v(n);
+SELECT count(*) FROM allocation_compute((SELECT doc FROM engine_doc WHERE n = 51));
+SET statement_timeout = '20ms';
+SELECT count(*) FROM allocation_compute((SELECT doc FROM engine_doc WHERE n = 50));
+RESET statement_timeout;

@@ -35,6 +35,12 @@ EXCEPTION WHEN invalid_text_representation THEN
 END
 $$;
 
+-- A long C++ loop honours cancellation: the guard lets PostgreSQL raise its own error once
+-- the C++ frames are gone ('spin' loops with live objects until cancelled).
+SET statement_timeout = '200ms';
+SELECT chargeback.selftest_boundary('spin');
+RESET statement_timeout;
+
 -- No C++ object outlived its frame: every destructor ran during unwinding.
 SELECT chargeback.selftest_boundary('live') AS leaked_objects;
 -- The session is still usable, the C++ side too.

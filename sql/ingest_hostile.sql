@@ -11,6 +11,8 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- (The 10 MB payloads below test the parser: the size cap, tested further down, is raised.)
+SET chargeback.max_payload_bytes = '16MB';
 SELECT label, pg_temp.try_ingest(payload::jsonb, attrs::jsonb, format) AS outcome
 FROM (VALUES
     ('not an object',      '"just a string"', '{}', 'auto'),
@@ -37,6 +39,35 @@ FROM (VALUES
     ('10 MB, bad count',   '{"provider": "openai", "model": "m", "tokens": {"input": "x"}, "attrs": {"blob": "' || repeat('a', 10 * 1024 * 1024) || '"}}', '{}', 'auto'),
     ('10 MB, fine',        '{"provider": "openai", "model": "gpt-4o", "request_id": "big-1", "tokens": {"input": 1}, "attrs": {"blob": "' || repeat('a', 10 * 1024 * 1024) || '"}}', '{}', 'auto')
 ) t(label, payload, attrs, format);
+
+RESET chargeback.max_payload_bytes;
+
+-- Bounds (a superuser's settings): a payload larger than chargeback.max_payload_bytes, a
+-- text that would become a usage column or rollup key longer than its limit, and usage
+-- dated further ahead than chargeback.max_future_skew are refused with the value named.
+-- (The test cluster allows any future date: this file sets the default back.)
+SET chargeback.max_future_skew = '1d';
+SHOW chargeback.max_payload_bytes;
+SHOW chargeback.max_future_skew;
+SELECT label, regexp_replace(pg_temp.try_ingest(payload::jsonb), '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z', '<time>', 'g') AS outcome
+FROM (VALUES
+    ('2 MB payload',         '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}, "attrs": {"b": "' || repeat('a', 2000000) || '"}}'),
+    ('3000-byte project',    '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}, "attrs": {"project": "' || repeat('p', 3000) || '"}}'),
+    ('300-byte activity',    '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}, "attrs": {"activity_type": "' || repeat('a', 300) || '"}}'),
+    ('600-byte request_id',  '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}, "request_id": "' || repeat('r', 600) || '"}'),
+    ('ten years ahead',      '{"provider": "openai", "model": "gpt-4o", "tokens": {"input": 1}, "occurred_at": "' || to_char(now() + interval '10 years', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '"}'),
+    ('an hour ahead',        '{"provider": "openai", "model": "gpt-4o", "request_id": "skew-ok", "tokens": {"input": 1}, "occurred_at": "' || to_char(now() AT TIME ZONE 'UTC' + interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '"}')
+) t(label, payload);
+-- On the bulk path the line is rejected, the rest of the batch lands, and the rejection
+-- keeps the first 4 kB of the line.
+INSERT INTO chargeback.usage_inbox_text (payload) VALUES
+    ('{"provider": "openai", "model": "gpt-4o", "request_id": "cap-big", "tokens": {"input": 1}, "attrs": {"b": "' || repeat('a', 2000000) || '"}}'),
+    ('{"provider": "openai", "model": "gpt-4o", "request_id": "cap-long", "tokens": {"input": 1}, "attrs": {"project": "' || repeat('p', 3000) || '"}}'),
+    ('{"provider": "openai", "model": "gpt-4o", "request_id": "cap-small", "tokens": {"input": 1}}');
+SELECT sqlstate, error, octet_length(payload) AS kept_bytes FROM chargeback.usage_rejected ORDER BY rejected_id DESC LIMIT 2;
+SELECT count(*) AS small_one_landed FROM chargeback.usage WHERE request_id = 'cap-small';
+SELECT * FROM parse_usage(('{"provider": "openai", "model": "m", "tokens": {"input": 1}, "attrs": {"b": "' || repeat('a', 2000000) || '"}}')::jsonb);
+RESET chargeback.max_future_skew;
 
 -- parse_usage is as strict.
 SELECT * FROM parse_usage('{"provider": "openai", "model": "m", "tokens": {"bogus": 1}}');

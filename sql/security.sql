@@ -373,6 +373,19 @@ SELECT count(*) AS inert_scopes FROM view_grant WHERE role::oid NOT IN (SELECT o
 DELETE FROM view_grant WHERE role::oid NOT IN (SELECT oid FROM pg_roles);
 DROP ROLE sec_reused;
 
+-- Accounting settings are a superuser's: an admin (or the ingest role) cannot move the
+-- accounting day or month, raise the payload cap or book usage years ahead. (0.2.0 let any
+-- session set chargeback.timezone: an ingest session moved a daily budget's day.)
+SET ROLE sec_admin;
+SET chargeback.timezone = 'Europe/Paris';
+SET chargeback.max_payload_bytes = '1GB';
+SET chargeback.max_future_skew = '24855d';
+RESET ROLE;
+-- The allocation engine is for admins only (its input can cost seconds of CPU).
+SELECT has_function_privilege('sec_ingest', 'chargeback.allocation_compute(jsonb)', 'EXECUTE') AS ingest_may_compute,
+       has_function_privilege('sec_nobody', 'chargeback.allocation_compute(jsonb)', 'EXECUTE') AS public_may_compute,
+       has_function_privilege('sec_admin', 'chargeback.allocation_compute(jsonb)', 'EXECUTE') AS admin_may_compute;
+
 -- Clean up the test roles (the chargeback roles stay: they belong to the cluster).
 SELECT revoke_view(r) FROM unnest(ARRAY['sec_emea', 'sec_sales', 'sec_group']) r;
 DROP ROLE sec_ingest, sec_admin, sec_analyst, sec_emea, sec_sales, sec_unscoped, sec_member, sec_group, sec_nobody;

@@ -5,9 +5,10 @@
 GRANT USAGE ON SCHEMA chargeback TO PUBLIC;
 
 -- Functions: nothing for PUBLIC, then the pure ones back (types and their I/O, operators,
--- casts and aggregates, cost(), parsers that store nothing, allocate() and allocate_agg(),
--- the allocation engine's pure computation, name normalization, calendar helpers, the
--- hold ttl setting).
+-- casts and aggregates, cost(), parsers that store nothing (payloads capped by
+-- chargeback.max_payload_bytes), allocate() and allocate_agg(), name normalization, calendar
+-- helpers, the hold ttl setting, restoring()). Not the allocation engine: its input can be
+-- made to cost seconds of CPU (bounded and cancellable, but for admins, who run allocations).
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA chargeback FROM PUBLIC;
 DO $$
 DECLARE
@@ -19,7 +20,7 @@ BEGIN
                     OR p.proname IN ('sum', 'tokens', 'total_tokens', 'prompt_tokens', 'rate', 'currency',
                                      'numeric_mul_token_rates', 'is_currency', 'cost', 'normalize_provider',
                                      'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'valid_rule_match',
-                                     'allocate', 'allocation_compute', 'forecast', 'forecast_accum', 'forecast_final',
+                                     'allocate', 'forecast', 'forecast_accum', 'forecast_final',
                                      'period_of', 'day_of', 'budget_period_start', 'budget_period_end', 'focus_service',
                                      'max_hold_ttl', 'restoring'))
              ORDER BY p.oid::regprocedure::text
@@ -112,7 +113,8 @@ GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rate
                           chargeback.maintenance(), chargeback.schedule_jobs(integer, text, text, text),
                           chargeback.unschedule_jobs(),
                           chargeback.grant_view(name, text), chargeback.revoke_view(name, text),
-                          chargeback.xact_lock(text), chargeback.archive_usage(date, text)
+                          chargeback.xact_lock(text), chargeback.archive_usage(date, text),
+                          chargeback.allocation_compute(jsonb)
     TO chargeback_admin;
 
 -- statement_html(period, org_unit) renders what its caller may read (SECURITY INVOKER over

@@ -679,6 +679,10 @@ GRANT EXECUTE ON FUNCTION chargeback.xact_lock(text), chargeback.archive_usage(d
 GRANT SELECT ON chargeback.xact_lock, chargeback.usage_archive TO chargeback_analyst;
 REVOKE EXECUTE ON FUNCTION chargeback.restoring() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION chargeback.restoring() TO PUBLIC;
+-- The allocation engine is for admins (run_allocation() is not a definer function): its
+-- input can be made to cost seconds of CPU (now bounded and cancellable).
+REVOKE EXECUTE ON FUNCTION chargeback.allocation_compute(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chargeback.allocation_compute(jsonb) TO chargeback_admin;
 -- Viewers read their units' allocation lines without their basis (pool totals, ratios and
 -- weights from which other units' costs follow).
 REVOKE SELECT ON chargeback.allocation_line FROM chargeback_viewer;
