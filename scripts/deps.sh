@@ -6,7 +6,7 @@ set -euo pipefail
 # headless and counts the chart colours in the PNG.
 PKGS="make g++ cmake git rsync postgresql-15 postgresql-server-dev-15 postgresql-15-cron
       nlohmann-json3-dev libgtest-dev libipc-run-perl clang libclang-rt-14-dev python3 chromium
-      libpq-dev pkg-config faketime"
+      libpq-dev pkg-config faketime postgresql-15-plpgsql-check"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

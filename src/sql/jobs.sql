@@ -50,8 +50,7 @@ DECLARE
     commands text[];
     have_cron boolean := EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron');
     cron_db text := nullif(current_setting('cron.database_name', true), '');
-    statements text[] := '{}';
-    i integer;
+    statements text[] := '{}'::text[];
 BEGIN
     IF schedule_jobs.close_day IS NULL OR schedule_jobs.close_day NOT BETWEEN 1 AND 28 THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',

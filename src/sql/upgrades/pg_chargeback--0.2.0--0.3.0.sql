@@ -567,6 +567,89 @@ BEGIN
     RETURN NULL;
 END
 $$;
+CREATE OR REPLACE FUNCTION chargeback.schedule_jobs(close_day integer DEFAULT 3, model text DEFAULT 'department',
+                                         maintenance_schedule text DEFAULT '*/5 * * * *',
+                                         draft_schedule text DEFAULT '17 * * * *')
+RETURNS TABLE (jobname text, schedule text, command text, scheduled boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    names text[] := ARRAY['chargeback-maintenance', 'chargeback-draft-allocation', 'chargeback-close'];
+    schedules text[];
+    commands text[];
+    have_cron boolean := EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron');
+    cron_db text := nullif(current_setting('cron.database_name', true), '');
+    statements text[] := '{}'::text[];
+BEGIN
+    IF schedule_jobs.close_day IS NULL OR schedule_jobs.close_day NOT BETWEEN 1 AND 28 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('close_day must be between 1 and 28, not %s', coalesce(schedule_jobs.close_day::text, 'NULL')),
+            HINT = 'the previous month is closed at 02:00 on this day of every month; days 29 to 31 are not in every month';
+    END IF;
+    IF schedule_jobs.model IS NULL OR schedule_jobs.model NOT IN ('central', 'department', 'activity') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('unknown allocation model %s', coalesce(quote_literal(schedule_jobs.model), 'NULL')),
+            HINT = 'models: central, department, activity';
+    END IF;
+    -- pg_cron checks a schedule when it is given one; without pg_cron here the statements
+    -- run elsewhere later, so catch the common mistakes now: five fields, or @hourly etc.
+    FOR i IN 1..2 LOOP
+        DECLARE
+            arg text := (ARRAY['maintenance_schedule', 'draft_schedule'])[i];
+            val text := (ARRAY[schedule_jobs.maintenance_schedule, schedule_jobs.draft_schedule])[i];
+        BEGIN
+            IF val IS NULL OR val !~ '^\s*(\S+\s+){4}\S+\s*$' AND val !~ '^\s*@[a-z]+\s*$' THEN
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = format('%s %s is not a cron schedule', arg, coalesce(quote_literal(val), 'NULL')),
+                    HINT = 'five fields: minute hour day-of-month month day-of-week, as in ''*/5 * * * *''';
+            END IF;
+        END;
+    END LOOP;
+
+    schedules := ARRAY[schedule_jobs.maintenance_schedule, schedule_jobs.draft_schedule,
+                       format('0 2 %s * *', schedule_jobs.close_day)];
+    -- The month is period_of(now()): the accounting month in chargeback.timezone, the same
+    -- one ingestion books usage into (a bare date_trunc would use the job's session zone).
+    commands := ARRAY[
+        'SELECT chargeback.maintenance()',
+        format('SELECT chargeback.run_allocation(chargeback.period_of(now()), %L)', schedule_jobs.model),
+        format('SELECT chargeback.close_period((chargeback.period_of(now()) - interval %L)::date, %L)',
+               '1 month', schedule_jobs.model)];
+
+    IF have_cron THEN
+        FOR i IN 1..3 LOOP
+            EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING names[i], schedules[i], commands[i];
+        END LOOP;
+    ELSE
+        -- Not an error: pg_cron runs its jobs from one database (cron.database_name) and
+        -- can start them in any other. Say exactly what to run there.
+        FOR i IN 1..3 LOOP
+            statements := statements || format('SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                               names[i], schedules[i], commands[i], current_database());
+        END LOOP;
+        RAISE NOTICE USING
+            MESSAGE = format('pg_cron is not installed in database "%s": the chargeback jobs are not scheduled; run these statements in %s',
+                             current_database(),
+                             CASE WHEN cron_db IS NULL THEN 'the database where pg_cron is installed'
+                                  ELSE format('database "%s" (cron.database_name)', cron_db) END),
+            DETAIL = array_to_string(statements, E'\n'),
+            HINT = CASE
+                WHEN cron_db = current_database() THEN
+                    'pg_cron is loaded for this database but not created in it: CREATE EXTENSION pg_cron, then call chargeback.schedule_jobs() again'
+                WHEN cron_db IS NULL THEN
+                    'pg_cron is not loaded on this server (shared_preload_libraries); it runs its jobs from the database named by cron.database_name, by default postgres'
+                ELSE
+                    'cron.schedule_in_database() needs a superuser or an explicit GRANT; pg_cron names jobs per user, so the same user cannot hold these jobs for two databases'
+            END;
+    END IF;
+
+    RETURN QUERY
+        SELECT n, s, c, have_cron
+        FROM unnest(names, schedules, commands) WITH ORDINALITY AS t(n, s, c, ord)
+        ORDER BY ord;
+END
+$$;
 CREATE OR REPLACE FUNCTION chargeback.rebuild_daily_rollup() RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -664,7 +747,6 @@ ALTER FUNCTION chargeback.price_before_restore() SET search_path = pg_catalog, c
 ALTER FUNCTION chargeback.price_before_write() SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.reopen_period(date,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.run_allocation(date,text) SET search_path = pg_catalog, chargeback, pg_temp;
-ALTER FUNCTION chargeback.schedule_jobs(integer,text,text,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.set_price(text,text,chargeback.token_rates,timestamp with time zone,text,bigint,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.statement_data(date,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.statement_html(date,text) SET search_path = pg_catalog, chargeback, pg_temp;
