@@ -112,7 +112,7 @@ int run_demo(const Options& o) {
     // compare with, and the current month runs up to now at the same daily rate (on the 1st
     // of a month it holds a few hours, and budgets say their forecast has too little data).
     Result p = db.query(R"sql(
-        WITH tz AS (SELECT coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC') AS name),
+        WITH tz AS (SELECT chargeback.accounting_timezone() AS name),
         m AS (SELECT chargeback.period_of(now()) AS cur, (chargeback.period_of(now()) - interval '1 month')::date AS demo,
                      (chargeback.period_of(now()) - interval '2 months')::date AS prev)
         SELECT m.demo::text, m.prev::text, m.cur::text,

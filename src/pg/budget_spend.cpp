@@ -4,6 +4,7 @@
 // arithmetic, and handed to chargeback.budget_apply_spend(), which updates budget_spend and
 // raises threshold and forecast events. Joining every row to the budget table once per scope
 // in SQL cost a quarter of a bulk ingest with 60 budgets; this is a few hash lookups a row.
+#include "calendar.hpp"
 #include "catalog_cache.hpp"
 #include "datum.hpp"
 #include "invalidation.hpp"
@@ -136,7 +137,7 @@ struct Columns {
 // copying what it keeps into the current memory context. Rows without a cost are skipped.
 // The slot is left empty: a store spilled to disk reads each tuple into the current
 // context, which the caller resets between chunks.
-void read_chunk(Tuplestorestate* store, TupleTableSlot* slot, const Columns& c, bool utc, Datum tz, RawRows* rows,
+void read_chunk(Tuplestorestate* store, TupleTableSlot* slot, const Columns& c, Datum tz, RawRows* rows,
                 bool* done) {
     rows->n = 0;
     const int text_cols[5] = {c.project, c.principal, c.provider, c.model, c.currency};
@@ -152,15 +153,7 @@ void read_chunk(Tuplestorestate* store, TupleTableSlot* slot, const Columns& c, 
         rows->cost[k] = datumCopy(cost, false, -1);
         TimestampTz at = DatumGetTimestampTz(slot_getattr(slot, c.at, &isnull));
         rows->at[k] = at;
-        if (TIMESTAMP_IS_NOBEGIN(at))  // as SQL's (infinity AT TIME ZONE tz)::date
-            DATE_NOBEGIN(rows->day[k]);
-        else if (TIMESTAMP_IS_NOEND(at))
-            DATE_NOEND(rows->day[k]);
-        else if (utc)
-            rows->day[k] = cb::core::utc_day(at);
-        else  // (occurred_at AT TIME ZONE tz)::date, as SQL computes it
-            rows->day[k] = DatumGetDateADT(DirectFunctionCall1(
-                timestamp_date, DirectFunctionCall2(timestamptz_zone, tz, TimestampTzGetDatum(at))));
+        rows->day[k] = accounting_day(at, tz);  // chargeback.day_of(occurred_at)
         Datum unit = slot_getattr(slot, c.unit, &isnull);
         rows->unit[k] = isnull ? 0 : DatumGetInt32(unit);
         for (int t = 0; t < 5; ++t) {
@@ -215,7 +208,6 @@ void add_chunk(SpendSums& s, int sign, MemoryContext cxt) {
 void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::BudgetMatcher& matcher, SpendSums& sums,
               MemoryContext sums_cxt) {
     Columns c{};
-    bool utc = chargeback_timezone_is_utc();
     Datum tz = Datum(0);
     TupleTableSlot* slot = nullptr;
     MemoryContext chunk_cxt = nullptr;
@@ -227,7 +219,7 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
         };
         c = {col("occurred_at"), col("org_unit_id"), col("project"), col("principal"), col("provider"), col("model"),
              col("currency"), col("cost")};
-        if (!utc) tz = CStringGetTextDatum(chargeback_timezone());
+        if (!chargeback_timezone_is_utc()) tz = accounting_zone();
         slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
         // Our own read pointer: the other triggers of the statement read the same store.
         tuplestore_select_read_pointer(store, tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND));
@@ -246,7 +238,7 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
         pg_call([&] {
             MemoryContextReset(chunk_cxt);
             MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
-            read_chunk(store, slot, c, utc, tz, rows, &done);
+            read_chunk(store, slot, c, tz, rows, &done);
             MemoryContextSwitchTo(old);
         });
         for (int k = 0; k < rows->n; ++k) {

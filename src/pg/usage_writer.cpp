@@ -1,5 +1,7 @@
 #include "usage_writer.hpp"
 
+#include "calendar.hpp"
+
 #include "datum.hpp"
 #include "core/timestamp.hpp"
 #include "invalidation.hpp"
@@ -167,14 +169,6 @@ void subxact_callback(SubXactEvent event, SubTransactionId, SubTransactionId, vo
     }
 }
 
-// Plain PostgreSQL code: the first day of the month containing ts in the time zone tz, as
-// chargeback.period_of() computes it.
-DateADT zoned_month_start(TimestampTz ts, Datum tz) {
-    Datum month = DirectFunctionCall3(timestamptz_trunc_zone, CStringGetTextDatum("month"), TimestampTzGetDatum(ts), tz);
-    Datum local = DirectFunctionCall2(timestamptz_zone, tz, month);
-    return DatumGetDateADT(DirectFunctionCall1(timestamp_date, local));
-}
-
 }  // namespace
 
 std::vector<cb::core::PricedUsage>& pending_usage() {
@@ -213,18 +207,14 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
     Column claim_provider = column(n), claim_request = column(n), claim_id = column(n);
     size_t nclaims = 0;
 
-    // Accounting months: the natural one of each row (UTC months are computed here; other
-    // chargeback.timezone values through PostgreSQL's own time zone code), then the open
-    // month each is booked into. A row whose month is closed is booked later, as an adjustment.
+    // Accounting months: the natural one of each row (chargeback.period_of(), calendar.hpp),
+    // then the open month each is booked into. A row whose month is closed is booked later,
+    // as an adjustment.
     DateADT* natural = static_cast<DateADT*>(palloc_or_throw(sizeof(DateADT) * n));
-    if (chargeback_timezone_is_utc()) {
-        for (size_t i = 0; i < n; ++i) natural[i] = cb::core::utc_month_start(*rows[i].rec.occurred_at);
-    } else {
-        pg_call([&] {
-            Datum tz = CStringGetTextDatum(chargeback_timezone());
-            for (size_t i = 0; i < n; ++i) natural[i] = zoned_month_start(*rows[i].rec.occurred_at, tz);
-        });
-    }
+    pg_call([&] {
+        Datum zone = chargeback_timezone_is_utc() ? Datum(0) : accounting_zone();
+        for (size_t i = 0; i < n; ++i) natural[i] = accounting_month(*rows[i].rec.occurred_at, zone);
+    });
     std::vector<DateADT> months(natural, natural + n);
     std::sort(months.begin(), months.end());
     months.erase(std::unique(months.begin(), months.end()), months.end());

@@ -5,8 +5,7 @@
 CREATE FUNCTION chargeback.budget_period_start(period text, at timestamptz) RETURNS date
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT (date_trunc(period, at, coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))
-            AT TIME ZONE coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))::pg_catalog.date
+    SELECT (date_trunc(period, at, chargeback.accounting_timezone()) AT TIME ZONE chargeback.accounting_timezone())::pg_catalog.date
 $$;
 
 -- The last day of the period that starts on `start`.

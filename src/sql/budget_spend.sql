@@ -131,7 +131,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 DECLARE
-    tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
+    tz text := chargeback.accounting_timezone();
     ps date := chargeback.budget_period_start(NEW.period, now());
     units integer[];
 BEGIN
@@ -145,7 +145,7 @@ BEGIN
     END IF;
     DELETE FROM chargeback.budget_spend WHERE budget_id = NEW.budget_id;
     INSERT INTO chargeback.budget_spend (budget_id, day, spend)
-    SELECT NEW.budget_id, (u.occurred_at AT TIME ZONE tz)::date, sum(u.cost)
+    SELECT NEW.budget_id, chargeback.day_of(u.occurred_at), sum(u.cost)
     FROM chargeback.usage u
     WHERE u.cost IS NOT NULL AND u.currency = NEW.currency
       AND u.period >= (date_trunc('month', ps) - interval '1 month')::date

@@ -1,17 +1,19 @@
 -- Ingestion: parse_usage(), ingest(), and the bulk path through the usage_inbox views.
 
--- Inlined into the queries that call it, so it has no SET search_path (which would stop
--- inlining): its body names every type schema-qualified instead, so no temporary type of
--- the caller's can stand in (the same holds for day_of, budget_period_start/end and
--- focus_service; sql/security.sql checks it).
+-- The accounting calendar has one home (src/pg/calendar.cpp): the usage writer books usage
+-- into period_of(occurred_at), the budget trigger and the rollup count it on
+-- day_of(occurred_at), and SQL calls the same C functions.
+CREATE FUNCTION chargeback.accounting_timezone() RETURNS text
+    AS 'MODULE_PATHNAME', 'cb_accounting_timezone' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.accounting_timezone() IS
+    'the time zone of accounting periods: the chargeback.timezone setting (a superuser''s), UTC by default';
 CREATE FUNCTION chargeback.period_of(at timestamptz) RETURNS date
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-    SELECT (date_trunc('month', at, coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))
-            AT TIME ZONE coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))::pg_catalog.date
-$$;
+    AS 'MODULE_PATHNAME', 'cb_period_of' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION chargeback.period_of(timestamptz) IS
     'the accounting month of a time, in the chargeback.timezone setting (default UTC)';
+CREATE FUNCTION chargeback.day_of(at timestamptz) RETURNS date
+    AS 'MODULE_PATHNAME', 'cb_day_of' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.day_of(timestamptz) IS 'the calendar day of a time in the chargeback.timezone setting (default UTC)';
 
 CREATE FUNCTION chargeback.parse_usage(payload jsonb, format text DEFAULT 'auto',
     OUT provider text, OUT model text, OUT occurred_at timestamptz, OUT request_id text,

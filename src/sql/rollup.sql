@@ -48,14 +48,6 @@ COMMENT ON COLUMN chargeback.daily_rollup.unpriced IS 'usage rows without a pric
 COMMENT ON COLUMN chargeback.daily_rollup.tokens_removed IS 'internal to the maintenance triggers; always empty';
 SELECT chargeback.dump_config('chargeback.daily_rollup');
 
--- The day of a usage time in the chargeback.timezone setting (default UTC).
-CREATE FUNCTION chargeback.day_of(at timestamptz) RETURNS date
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-    SELECT (at AT TIME ZONE coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))::pg_catalog.date
-$$;
-COMMENT ON FUNCTION chargeback.day_of(timestamptz) IS 'the calendar day of a time in the chargeback.timezone setting (default UTC)';
-
 -- One set-based pass per statement. Inserted rows add to their key, deleted rows take away
 -- from theirs, an update does both (a reprice changes cost in place, re-owning moves the
 -- amounts from the old owner's row to the new one's). Keys are written in key order, so two
@@ -67,10 +59,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 DECLARE
-    tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
     emptied tid[];
     new_part text := $n$
-        SELECT n.period, (n.occurred_at AT TIME ZONE %1$L)::date AS day, n.org_unit_id,
+        SELECT n.period, chargeback.day_of(n.occurred_at) AS day, n.org_unit_id,
                coalesce(n.project, '') AS project, coalesce(n.activity_type, '') AS activity_type,
                n.provider, n.model, n.service_tier, coalesce(n.currency, '') AS currency,
                1 AS sign, n.tokens, n.cost, n.list_cost
@@ -86,7 +77,7 @@ BEGIN
              requests, tokens, total_tokens, cost, list_cost, unpriced)
         SELECT g.period, g.day, g.org_unit_id, g.project, g.activity_type, g.provider, g.model, g.service_tier, g.currency,
                g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
-        FROM (SELECT n.period, (n.occurred_at AT TIME ZONE tz)::date AS day, n.org_unit_id,
+        FROM (SELECT n.period, chargeback.day_of(n.occurred_at) AS day, n.org_unit_id,
                      coalesce(n.project, '') AS project, coalesce(n.activity_type, '') AS activity_type,
                      n.provider, n.model, n.service_tier, coalesce(n.currency, '') AS currency,
                      count(*) AS requests, chargeback.sum(n.tokens) AS tokens,
@@ -110,7 +101,7 @@ BEGIN
     -- (an update that changed neither owner, amounts nor tokens) are skipped.
     EXECUTE format($q$
     WITH d AS (
-%1$s        SELECT o.period, (o.occurred_at AT TIME ZONE %2$L)::date AS day, o.org_unit_id,
+%1$s        SELECT o.period, chargeback.day_of(o.occurred_at) AS day, o.org_unit_id,
                coalesce(o.project, '') AS project, coalesce(o.activity_type, '') AS activity_type,
                o.provider, o.model, o.service_tier, coalesce(o.currency, '') AS currency,
                -1 AS sign, o.tokens, o.cost, o.list_cost
@@ -145,7 +136,7 @@ BEGIN
     SELECT array_agg(ctid) FILTER (WHERE requests = 0),
            count(*) FILTER (WHERE requests < 0 OR unpriced < 0 OR tokens_removed <> '')
     FROM up
-    $q$, CASE WHEN TG_OP = 'UPDATE' THEN format(new_part, tz) END, tz) INTO emptied, broken;
+    $q$, CASE WHEN TG_OP = 'UPDATE' THEN new_part END) INTO emptied, broken;
     IF broken > 0 THEN
         -- Usage was taken away from a key the rollup does not hold: it was changed behind
         -- the triggers' back (a partition written or truncated directly).
@@ -187,7 +178,6 @@ SECURITY DEFINER
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 DECLARE
-    tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
     n bigint;
 BEGIN
     LOCK TABLE chargeback.usage IN SHARE MODE;
@@ -199,7 +189,7 @@ BEGIN
          requests, tokens, total_tokens, cost, list_cost, unpriced)
     SELECT g.period, g.day, g.org_unit_id, g.project, g.activity_type, g.provider, g.model, g.service_tier, g.currency,
            g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
-    FROM (SELECT u.period, (u.occurred_at AT TIME ZONE tz)::date, u.org_unit_id,
+    FROM (SELECT u.period, chargeback.day_of(u.occurred_at), u.org_unit_id,
                  coalesce(u.project, ''), coalesce(u.activity_type, ''), u.provider, u.model, u.service_tier,
                  coalesce(u.currency, ''), count(*), chargeback.sum(u.tokens),
                  coalesce(sum(u.cost), 0), coalesce(sum(u.list_cost), 0), count(*) FILTER (WHERE u.cost IS NULL)

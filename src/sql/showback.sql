@@ -134,7 +134,7 @@ SELECT r.cost AS "BilledCost",
                                             'x_CostCenter', o.cost_center, 'x_Activity', nullif(r.activity_type, ''))) AS "Tags"
 FROM chargeback.daily_rollup r
 JOIN chargeback.org_unit o USING (org_unit_id)
-CROSS JOIN LATERAL (SELECT coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC') AS tz) z
+CROSS JOIN LATERAL (SELECT chargeback.accounting_timezone() AS tz) z
 CROSS JOIN LATERAL (SELECT r.day::timestamp AT TIME ZONE z.tz AS day_start,
                            (r.day + 1)::timestamp AT TIME ZONE z.tz AS day_end,
                            r.period::timestamp AT TIME ZONE z.tz AS month_start,

@@ -19,7 +19,7 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE STRICT
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 DECLARE
-    tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
+    tz text := chargeback.accounting_timezone();
     p_start date := date_trunc('month', statement_data.period)::date;
     p_end date := (date_trunc('month', statement_data.period) + interval '1 month')::date - 1;
     prev date := (date_trunc('month', statement_data.period) - interval '1 month')::date;
