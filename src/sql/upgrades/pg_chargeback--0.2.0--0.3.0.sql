@@ -316,3 +316,28 @@ ALTER FUNCTION chargeback.usage_settle_holds() SET search_path = pg_catalog, cha
 REVOKE EXECUTE ON FUNCTION chargeback.xact_lock(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION chargeback.xact_lock(text) TO chargeback_admin;
 GRANT SELECT ON chargeback.xact_lock TO chargeback_analyst;
+
+-- Added: the history-aware forecast (forecast.sql, issue 21). The 3-argument aggregate keeps
+-- its definition; its C final function now also answers "method" and "state".
+CREATE FUNCTION chargeback.forecast_accum(internal, date, numeric, date, date) RETURNS internal
+    AS 'MODULE_PATHNAME', 'cb_forecast_history_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION chargeback.forecast_final(internal, date, numeric, date, date) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'cb_forecast_history_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE chargeback.forecast(day date, amount numeric, period_end date, period_start date) (
+    SFUNC = chargeback.forecast_accum,
+    STYPE = internal,
+    FINALFUNC = chargeback.forecast_final,
+    FINALFUNC_EXTRA,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE chargeback.forecast(date, numeric, date) IS
+    'projected total at period_end from the period''s daily amounts, {"projected", "low", "high", "method", "state"}: a robust trend (Theil-Sen), so one spike barely moves it and steady growth is projected growing; with fewer than 3 observed days state insufficient_history (a run rate, band +-50% of the rest)';
+COMMENT ON AGGREGATE chargeback.forecast(date, numeric, date, date) IS
+    'projected total at period_end, {"projected", "low", "high", "method", "state"}: days before period_start (up to 56) are history (level, trend, weekly profile), days from it the spend so far; low/high an 80% prediction interval; state insufficient_history (a run rate, band +-50% of the rest) with fewer than 7 history days and fewer than 3 period days';
+-- Privileges as privileges.sql gives every forecast function: EXECUTE to PUBLIC, explicitly.
+REVOKE EXECUTE ON FUNCTION chargeback.forecast_accum(internal, date, numeric, date, date),
+                           chargeback.forecast_final(internal, date, numeric, date, date),
+                           chargeback.forecast(date, numeric, date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chargeback.forecast_accum(internal, date, numeric, date, date),
+                          chargeback.forecast_final(internal, date, numeric, date, date),
+                          chargeback.forecast(date, numeric, date, date) TO PUBLIC;
