@@ -113,14 +113,18 @@ inline Forecast forecast_period(std::vector<DailyAmount> days, int32_t period_en
 //  * Weekly profile (from 21 observed days): each weekday's factor is the median of its days
 //    in the last 8 weeks over the mean of the 7 medians, shrunk halfway to 1 when a weekday has
 //    fewer than 4 samples; kept as parts per million (an exact statistic).
-//  * Deseasonalised days z = y / factor. Level at the last observed day L: the median of the
-//    last kForecastLevelDays z; blended with the period's own median level as its days
-//    accumulate (weight p / (p + 7) for p observed period days).
-//  * Remaining day t: level * factor(t); projected = spent + their exact sum, rounded once.
-//  * 80% band: sigma = 1.4826 * MAD of the z residuals around the level; half-width =
-//    1.2816 * k * sqrt(sigma^2 * (sum f^2 + (pi/2) (sum f)^2 / m) + (q * level * sum f)^2)
-//    (daily noise, level error of a median of m days, a relative model error q for drift and
-//    steps). low = max(spent, projected - half), high = projected + half.
+//  * Deseasonalised days z = y / factor over the last 8 weeks; a Theil-Sen slope of z, kept
+//    when Mann-Kendall finds a trend at 5%; z detrended to the last observed day L.
+//  * Level at L: the median of the last 14 days (history and period alike, so the period's
+//    own days take over as they accumulate); replaced by the median of the last 5 days when
+//    that is more than 4 sigmas (of a 5-day median) away: a step change.
+//  * Remaining day t: max(0, level + slope * (t - L)) * factor(t); projected = spent + their
+//    exact sum, rounded once.
+//  * 80% band: sigma = 1.4826 * MAD of the 14 days around the level; half-width =
+//    1.2816 * 1.3 * sqrt(sigma^2 * (sum f^2 + (11/7) (sum f)^2 / m) + (0.2 * level * sum f)^2)
+//    (daily noise, level error of a median of m days, a 20% relative model error for drift,
+//    steps and spikes: the backtest's coverage needs it). low = max(spent, projected - half),
+//    high = projected + half.
 //  * Fewer than 7 history days AND fewer than 3 period days: insufficient_history, the run
 //    rate of every observed day, band +-50% of the remaining days' projection.
 // Errors as forecast_period: a day after period_end or period_end before period_start ->
