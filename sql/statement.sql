@@ -70,17 +70,19 @@ FROM page, regexp_matches(pg_temp.section(html, 'models'), '<tr><td>([^<]*)</td>
 SELECT html LIKE '%crm%' AS shows_sales FROM page;
 -- Per day: a bar on the 2nd, 3rd and 5th only.
 SELECT count(*) AS day_bars FROM page, regexp_matches(pg_temp.section(html, 'trend'), 'fill="#17becf"', 'g');
--- Budget: 6.75 of 10 spent; its forecast is the forecast aggregate over its days to date.
+-- Budget: 6.75 of 10 spent; its forecast is the forecast aggregate over its days to date
+-- (with the 8 weeks before its period as history: there is none).
 SELECT m[1] AS budget, m[2] AS unit, m[3] AS period, m[4] AS amount, m[5] AS spent, m[6] AS used, m[8] AS state,
-       m[7] = (SELECT forecast(g::date, coalesce(s.spend, 0), '2088-06-30')->>'projected'
-               FROM generate_series(date '2088-06-01', date '2088-06-05', interval '1 day') g
-               LEFT JOIN budget_spend s ON s.day = g::date
-                    AND s.budget_id = (SELECT budget_id FROM budget WHERE name = 'st-eng-monthly')) AS forecast_matches
+       m[7] = (SELECT forecast(h.day, h.spend, '2088-06-30', '2088-06-01')->>'projected'
+               FROM (SELECT s.day, s.spend FROM budget_spend s
+                     WHERE s.day BETWEEN date '2088-06-01' - 56 AND '2088-06-05'
+                       AND s.budget_id = (SELECT budget_id FROM budget WHERE name = 'st-eng-monthly')
+                     UNION ALL SELECT date '2088-06-05', 0) h) AS forecast_matches
 FROM page, regexp_matches(pg_temp.section(html, 'budgets'),
     '<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td><span[^>]*></span>([^<]*)</td>', 'g') m;
 -- The month's forecast runs from the last day with usage (the 5th) to the 30th.
 SELECT substring(html FROM 'forecast for 2088-06-30: ([0-9.]+)') =
-       (SELECT forecast(g::date, coalesce((SELECT sum(cost) FROM daily_spend d WHERE d.day = g::date AND d.org_unit IN ('st-eng', 'st-eng-web')), 0), '2088-06-30')->>'projected'
+       (SELECT forecast(g::date, coalesce((SELECT sum(cost) FROM daily_spend d WHERE d.day = g::date AND d.org_unit IN ('st-eng', 'st-eng-web')), 0), '2088-06-30', '2088-06-01')->>'projected'
         FROM generate_series(date '2088-06-01', date '2088-06-05', interval '1 day') g) AS month_forecast_matches
 FROM page;
 -- Cost per outcome: 2 / 4 pull requests.

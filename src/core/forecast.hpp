@@ -66,13 +66,72 @@ struct Forecast {
     int128 projected, low, high;  // period_end cumulative total for the period, same scale
 };
 
+// How a forecast was made, and how far to trust it (the "method" and "state" keys of the
+// SQL aggregates' jsonb).
+enum class ForecastMethod {
+    actual,    // the period is over: projected = low = high = spent
+    run_rate,  // too little data: spent + the mean observed day for each remaining day
+    trend,     // the period's own days only: Theil-Sen trend [+ weekly profile] (see above)
+    level,     // with history: robust recent level of the trailing weeks
+    weekly     // with history: that level times a weekly profile estimated from history
+};
+enum class ForecastState {
+    ok,
+    insufficient_history,  // fewer than 3 observed days (and < 7 history days): a run rate
+                           // with a band of +-50% of the remaining days' projection
+    complete               // no day of the period remains
+};
+const char* forecast_method_name(ForecastMethod m);
+const char* forecast_state_name(ForecastState s);
+
+struct ForecastResult {
+    int128 projected = 0, low = 0, high = 0;  // always spent <= low <= projected <= high
+    int128 spent = 0;                         // the period's observed total
+    ForecastMethod method = ForecastMethod::run_rate;
+    ForecastState state = ForecastState::insufficient_history;
+};
+
 // days: any order, duplicates of a day are summed; period_end: the LAST day of the period
 // (inclusive). No days -> all zero; last observed day == period_end -> projected = low =
-// high = spent.
+// high = spent. Fewer than 3 observed days (from the period start to the last day given):
+// insufficient_history, a run rate with low/high = spent + (1 -+ 1/2) * the rest, never a
+// band wider than the projection itself.
+ForecastResult forecast_period_detail(std::vector<DailyAmount> days, int32_t period_start,
+                                      int32_t period_end);
 Forecast forecast_period(std::vector<DailyAmount> days, int32_t period_start, int32_t period_end);
 inline Forecast forecast_period(std::vector<DailyAmount> days, int32_t period_end) {
     return forecast_period(std::move(days), kPeriodStartFromData, period_end);
 }
+
+// ---------------------------------------------------------------------------------------
+// History-aware forecast (chargeback.forecast(day, amount, period_end, period_start)).
+//
+// Days before period_start are history; days from period_start to the last day given are the
+// period so far (missing days of [first history day given, last day] count as 0). History
+// older than kForecastHistoryDays before period_start is ignored (so a caller may pass more).
+// Method (chosen by the backtest in test/bench/forecast_backtest.cpp):
+//  * Weekly profile (from 21 observed days): each weekday's factor is the median of its days
+//    in the last 8 weeks over the mean of the 7 medians, shrunk halfway to 1 when a weekday has
+//    fewer than 4 samples; kept as parts per million (an exact statistic).
+//  * Deseasonalised days z = y / factor over the last 8 weeks; a Theil-Sen slope of z, kept
+//    when Mann-Kendall finds a trend at 5%; z detrended to the last observed day L.
+//  * Level at L: the median of the last 14 days (history and period alike, so the period's
+//    own days take over as they accumulate); replaced by the median of the last 5 days when
+//    that is more than 4 sigmas (of a 5-day median) away: a step change.
+//  * Remaining day t: max(0, level + slope * (t - L)) * factor(t); projected = spent + their
+//    exact sum, rounded once.
+//  * 80% band: sigma = 1.4826 * MAD of the 14 days around the level; half-width =
+//    1.2816 * 1.3 * sqrt(sigma^2 * (sum f^2 + (11/7) (sum f)^2 / m) + (0.2 * level * sum f)^2)
+//    (daily noise, level error of a median of m days, a 20% relative model error for drift,
+//    steps and spikes: the backtest's coverage needs it). low = max(spent, projected - half),
+//    high = projected + half.
+//  * Fewer than 7 history days AND fewer than 3 period days: insufficient_history, the run
+//    rate of every observed day, band +-50% of the remaining days' projection.
+// Errors as forecast_period: a day after period_end or period_end before period_start ->
+// 22023; a period longer than 400 days -> 54000; a daily total beyond the limit -> 22003.
+inline constexpr int kForecastHistoryDays = 56;
+ForecastResult forecast_with_history(std::vector<DailyAmount> days, int32_t period_start,
+                                     int32_t period_end);
 
 // Exact decimal text -> kForecastScale units, half away from zero beyond 12 decimals.
 // Throws 22P02 on bad syntax and 22003 beyond kForecastMaxDailyAmount.

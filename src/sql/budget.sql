@@ -363,6 +363,23 @@ $$;
 COMMENT ON FUNCTION chargeback.authorize(jsonb, text, text, chargeback.token_usage, text, interval) IS
     'pre-request check: holds the estimated cost on every applicable budget; a block budget that would be exceeded denies (reason names it)';
 
+-- The state of a budget's period, one rule for budget_status and the statements: over its
+-- amount; projected over it (by a forecast with enough data); past its first threshold;
+-- projected over it by a forecast from too little data (insufficient_history); else ok.
+CREATE FUNCTION chargeback.budget_state(spend numeric, amount numeric, warn_at numeric, forecast numeric,
+                                        forecast_state text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+    SELECT CASE WHEN spend > amount THEN 'over'
+                WHEN forecast > amount AND forecast_state IS DISTINCT FROM 'insufficient_history' THEN 'forecast_over'
+                WHEN spend >= warn_at * amount THEN 'warning'
+                WHEN forecast > amount THEN 'insufficient_history'
+                ELSE 'ok' END
+$$;
+COMMENT ON FUNCTION chargeback.budget_state(numeric, numeric, numeric, numeric, text) IS
+    'state of a budget period: over, forecast_over, warning, insufficient_history or ok';
+
 -- Budget status: the current period of every budget in force.
 CREATE VIEW chargeback.budget_status AS
 SELECT b.budget_id, b.name, p.period_start, p.period_end, b.amount, s.spend, s.reserved,
@@ -370,18 +387,24 @@ SELECT b.budget_id, b.name, p.period_start, p.period_end, b.amount, s.spend, s.r
        CASE WHEN b.amount > 0 THEN round(s.spend / b.amount, 4) END AS pct_used,
        f.forecast,
        f.forecast - b.amount AS projected_variance,
-       CASE WHEN s.spend > b.amount THEN 'over'
-            WHEN f.forecast > b.amount THEN 'forecast_over'
-            WHEN s.spend >= b.thresholds[1] * b.amount THEN 'warning'
-            ELSE 'ok' END AS state
+       chargeback.budget_state(s.spend, b.amount, b.thresholds[1], f.forecast, f.forecast_state) AS state,
+       f.forecast_low, f.forecast_high, f.forecast_method, f.forecast_state
 FROM chargeback.budget b
 CROSS JOIN LATERAL (SELECT chargeback.budget_period_start(b.period, now()) AS period_start) p0
 CROSS JOIN LATERAL (SELECT p0.period_start, chargeback.budget_period_end(b.period, p0.period_start) AS period_end) p
 CROSS JOIN LATERAL (SELECT chargeback.budget_spent(b.budget_id, p.period_start) AS spend,
                            chargeback.budget_held(b.budget_id, p.period_start) AS reserved) s
-CROSS JOIN LATERAL (SELECT coalesce((chargeback.forecast(d.day, d.spend, p.period_end)->>'projected')::numeric, 0) AS forecast
-                    FROM chargeback.budget_spend d
-                    WHERE d.budget_id = b.budget_id AND d.day BETWEEN p.period_start AND p.period_end) f
+-- The period's spend so far with the budget's trailing 8 weeks as history (so the 1st of a
+-- month already has a projection from the weeks before); a zero row on today makes the days
+-- since the last spend count as days without spend.
+CROSS JOIN LATERAL (SELECT (x.f->>'projected')::numeric AS forecast, (x.f->>'low')::numeric AS forecast_low,
+                           (x.f->>'high')::numeric AS forecast_high, x.f->>'method' AS forecast_method,
+                           x.f->>'state' AS forecast_state
+                    FROM (SELECT chargeback.forecast(h.day, h.spend, p.period_end, p.period_start) AS f
+                          FROM (SELECT d.day, d.spend FROM chargeback.budget_spend d
+                                WHERE d.budget_id = b.budget_id AND d.day BETWEEN p.period_start - 56 AND p.period_end
+                                UNION ALL
+                                SELECT least(greatest(chargeback.day_of(now()), p.period_start), p.period_end), 0) h) x) f
 WHERE b.valid_from <= now() AND (b.valid_to IS NULL OR b.valid_to > now());
 COMMENT ON VIEW chargeback.budget_status IS
-    'each budget''s current period: amount, spend, open holds, remaining, share used, forecast at period end, projected variance, state (ok, warning, forecast_over, over)';
+    'each budget''s current period: amount, spend, open holds, remaining, share used, forecast at period end (from the period so far and 8 weeks of history), projected variance, state (ok, warning, insufficient_history: projected over but too little data to say, forecast_over, over), the forecast''s 80% band, method and state';

@@ -41,7 +41,10 @@ BEGIN
         PERFORM pg_notify('chargeback_budget', json_build_object('event_id', ev.event_id, 'kind', 'threshold')::text);
     END LOOP;
 
-    -- A projected overrun of the current period (week or longer), once per period.
+    -- A projected overrun of the current period (week or longer), once per period, from the
+    -- period so far and the budget's trailing 8 weeks, and only from a forecast with enough
+    -- data (not insufficient_history): the period's one event is not spent on a run rate of
+    -- its first day.
     FOR ev IN
         WITH cur AS (
             SELECT b.budget_id, b.amount, b.period, chargeback.budget_period_start(b.period, now()) AS ps
@@ -51,15 +54,20 @@ BEGIN
               AND NOT EXISTS (SELECT 1 FROM chargeback.budget_event e WHERE e.budget_id = b.budget_id
                               AND e.kind = 'forecast' AND e.period_start = chargeback.budget_period_start(b.period, now()))),
         projected AS (
-            SELECT cur.*, chargeback.budget_spent(cur.budget_id, cur.ps) AS spend,
-                   (SELECT (chargeback.forecast(d.day, d.spend, chargeback.budget_period_end(cur.period, cur.ps))->>'projected')::numeric
-                    FROM chargeback.budget_spend d
-                    WHERE d.budget_id = cur.budget_id AND d.day BETWEEN cur.ps AND chargeback.budget_period_end(cur.period, cur.ps)) AS forecast
-            FROM cur),
+            SELECT cur.*, chargeback.budget_spent(cur.budget_id, cur.ps) AS spend, fc.f
+            FROM cur
+            CROSS JOIN LATERAL (SELECT chargeback.budget_period_end(cur.period, cur.ps) AS pe) e
+            CROSS JOIN LATERAL (
+                SELECT chargeback.forecast(h.day, h.spend, e.pe, cur.ps) AS f
+                FROM (SELECT d.day, d.spend FROM chargeback.budget_spend d
+                      WHERE d.budget_id = cur.budget_id AND d.day BETWEEN cur.ps - 56 AND e.pe
+                      UNION ALL
+                      SELECT least(greatest(chargeback.day_of(now()), cur.ps), e.pe), 0) h) fc),
         made AS (
             INSERT INTO chargeback.budget_event (budget_id, period_start, kind, threshold, spend, amount, forecast)
-            SELECT p.budget_id, p.ps, 'forecast', 1, p.spend, p.amount, p.forecast
-            FROM projected p WHERE p.forecast > p.amount
+            SELECT p.budget_id, p.ps, 'forecast', 1, p.spend, p.amount, (p.f->>'projected')::numeric
+            FROM projected p
+            WHERE p.f->>'state' <> 'insufficient_history' AND (p.f->>'projected')::numeric > p.amount
             ON CONFLICT DO NOTHING
             RETURNING *)
         SELECT m.*, b.name, b.currency FROM made m JOIN chargeback.budget b USING (budget_id)

@@ -106,12 +106,18 @@ BEGIN
                             ORDER BY b.folded, b.sort_cost DESC, b.provider, b.model), '[]')
                      FROM breakdown b WHERE b.by_model),
         'daily', (SELECT jsonb_agg(jsonb_build_object('day', d.day, 'cost', d.cost::text) ORDER BY d.day) FROM days d),
-        -- Missing days count as no spend: the forecast starts on the first of the month.
+        -- Missing days count as no spend; the 8 weeks before the month are history.
         'forecast', CASE WHEN as_of < p_end AND last_day IS NOT NULL THEN
                         -- The band is an estimate: to the cent is plenty (the projection stays exact).
                         (SELECT jsonb_build_object('projected', f->>'projected', 'low', round((f->>'low')::numeric, 2)::text,
-                                                   'high', round((f->>'high')::numeric, 2)::text)
-                         FROM (SELECT chargeback.forecast(d.day, d.cost, p_end) AS f FROM days d WHERE d.day <= as_of) x)
+                                                   'high', round((f->>'high')::numeric, 2)::text,
+                                                   'method', f->>'method', 'state', f->>'state')
+                         FROM (SELECT chargeback.forecast(h.day, h.cost, p_end, p_start) AS f
+                               FROM (SELECT d.day, d.cost FROM days d WHERE d.day <= as_of
+                                     UNION ALL
+                                     SELECT d.day, sum(d.cost) FROM chargeback.daily_spend d
+                                     WHERE d.day BETWEEN p_start - 56 AND p_start - 1 AND d.org_unit = ANY (codes)
+                                     GROUP BY d.day) h) x)
                     END,
         'budgets', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                'name', b.name, 'scope_value', b.scope_value, 'period', b.period,
@@ -119,14 +125,11 @@ BEGIN
                                'spend', b.spend::text,
                                'pct_used', CASE WHEN b.amount > 0 THEN round(100 * b.spend / b.amount, 1)::text END,
                                'forecast', b.forecast::text,
-                               -- the states of chargeback.budget_status
-                               'state', CASE WHEN b.spend > b.amount THEN 'over'
-                                             WHEN b.forecast > b.amount THEN 'forecast_over'
-                                             WHEN b.spend >= b.thresholds[1] * b.amount THEN 'warning'
-                                             ELSE 'ok' END)
+                               'state', chargeback.budget_state(b.spend, b.amount, b.thresholds[1], b.forecast,
+                                                                b.forecast_state))
                            ORDER BY b.name), '[]')
                     FROM (SELECT bb.*, bs.spend,
-                                 coalesce(bf.forecast, bs.spend) AS forecast
+                                 coalesce(bf.forecast, bs.spend) AS forecast, bf.forecast_state
                           FROM (SELECT b.*, bp.ps, chargeback.budget_period_end(b.period, bp.ps) AS pe
                                 FROM chargeback.budget b
                                 JOIN chargeback.org_unit u ON lower(u.code) = lower(b.scope_value)
@@ -140,10 +143,14 @@ BEGIN
                           CROSS JOIN LATERAL (SELECT max(s.day) AS last_day FROM chargeback.budget_spend s
                                               WHERE s.budget_id = bb.budget_id AND s.day BETWEEN bb.ps AND bb.pe) bl
                           CROSS JOIN LATERAL (SELECT least(bb.pe, greatest(bb.ps, today, bl.last_day)) AS as_of) ba
-                          LEFT JOIN LATERAL (SELECT (chargeback.forecast(g.day::date, coalesce(s.spend, 0), bb.pe)->>'projected')::numeric AS forecast
-                                             FROM generate_series(bb.ps, ba.as_of, interval '1 day') g(day)
-                                             LEFT JOIN chargeback.budget_spend s ON s.budget_id = bb.budget_id AND s.day = g.day::date
-                                             WHERE ba.as_of < bb.pe AND bl.last_day IS NOT NULL) bf ON true) b),
+                          -- with the budget's 8 weeks before its period as history
+                          LEFT JOIN LATERAL (SELECT (x.f->>'projected')::numeric AS forecast, x.f->>'state' AS forecast_state
+                                             FROM (SELECT chargeback.forecast(h.day, h.spend, bb.pe, bb.ps) AS f
+                                                   FROM (SELECT s.day, s.spend FROM chargeback.budget_spend s
+                                                         WHERE s.budget_id = bb.budget_id AND s.day BETWEEN bb.ps - 56 AND ba.as_of
+                                                         UNION ALL
+                                                         SELECT ba.as_of, 0) h
+                                                   WHERE ba.as_of < bb.pe AND bl.last_day IS NOT NULL) x) bf ON true) b),
         'unit_costs', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                   'org_unit', c.org_unit, 'activity_type', c.activity_type, 'cost', c.cost::text,
                                   'units', c.units::text, 'cost_per_unit', c.cost_per_unit::text)

@@ -8,7 +8,7 @@
 -- Security (issue 19). A function with SET search_path that does not list pg_temp searches
 -- the caller's temporary schema FIRST for types and tables: a role with only
 -- chargeback_ingest made a temporary domain named date whose check ran as the extension's
--- owner inside ingest(). Every function now lists pg_temp last; the five SQL functions that
+-- owner inside ingest(). Every function now lists pg_temp last; the three SQL functions that
 -- are inlined (and so take no SET) name their types schema-qualified.
 
 -- Added: row locks that only the extension's roles can take, replacing advisory locks with
@@ -428,24 +428,11 @@ BEGIN
 END
 $$;
 
--- Replaced: inlined SQL functions name their types schema-qualified (ingest.sql, rollup.sql,
--- budget.sql).
-CREATE OR REPLACE FUNCTION chargeback.period_of(at timestamptz) RETURNS date
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-    SELECT (date_trunc('month', at, coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))
-            AT TIME ZONE coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))::pg_catalog.date
-$$;
-CREATE OR REPLACE FUNCTION chargeback.day_of(at timestamptz) RETURNS date
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-    SELECT (at AT TIME ZONE coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))::pg_catalog.date
-$$;
+-- Replaced: the inlined SQL functions name their types schema-qualified (budget.sql).
 CREATE OR REPLACE FUNCTION chargeback.budget_period_start(period text, at timestamptz) RETURNS date
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT (date_trunc(period, at, coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))
-            AT TIME ZONE coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC'))::pg_catalog.date
+    SELECT (date_trunc(period, at, chargeback.accounting_timezone()) AT TIME ZONE chargeback.accounting_timezone())::pg_catalog.date
 $$;
 CREATE OR REPLACE FUNCTION chargeback.budget_period_end(period text, start date) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -492,7 +479,10 @@ BEGIN
         PERFORM pg_notify('chargeback_budget', json_build_object('event_id', ev.event_id, 'kind', 'threshold')::text);
     END LOOP;
 
-    -- A projected overrun of the current period (week or longer), once per period.
+    -- A projected overrun of the current period (week or longer), once per period, from the
+    -- period so far and the budget's trailing 8 weeks, and only from a forecast with enough
+    -- data (not insufficient_history): the period's one event is not spent on a run rate of
+    -- its first day.
     FOR ev IN
         WITH cur AS (
             SELECT b.budget_id, b.amount, b.period, chargeback.budget_period_start(b.period, now()) AS ps
@@ -502,15 +492,20 @@ BEGIN
               AND NOT EXISTS (SELECT 1 FROM chargeback.budget_event e WHERE e.budget_id = b.budget_id
                               AND e.kind = 'forecast' AND e.period_start = chargeback.budget_period_start(b.period, now()))),
         projected AS (
-            SELECT cur.*, chargeback.budget_spent(cur.budget_id, cur.ps) AS spend,
-                   (SELECT (chargeback.forecast(d.day, d.spend, chargeback.budget_period_end(cur.period, cur.ps))->>'projected')::numeric
-                    FROM chargeback.budget_spend d
-                    WHERE d.budget_id = cur.budget_id AND d.day BETWEEN cur.ps AND chargeback.budget_period_end(cur.period, cur.ps)) AS forecast
-            FROM cur),
+            SELECT cur.*, chargeback.budget_spent(cur.budget_id, cur.ps) AS spend, fc.f
+            FROM cur
+            CROSS JOIN LATERAL (SELECT chargeback.budget_period_end(cur.period, cur.ps) AS pe) e
+            CROSS JOIN LATERAL (
+                SELECT chargeback.forecast(h.day, h.spend, e.pe, cur.ps) AS f
+                FROM (SELECT d.day, d.spend FROM chargeback.budget_spend d
+                      WHERE d.budget_id = cur.budget_id AND d.day BETWEEN cur.ps - 56 AND e.pe
+                      UNION ALL
+                      SELECT least(greatest(chargeback.day_of(now()), cur.ps), e.pe), 0) h) fc),
         made AS (
             INSERT INTO chargeback.budget_event (budget_id, period_start, kind, threshold, spend, amount, forecast)
-            SELECT p.budget_id, p.ps, 'forecast', 1, p.spend, p.amount, p.forecast
-            FROM projected p WHERE p.forecast > p.amount
+            SELECT p.budget_id, p.ps, 'forecast', 1, p.spend, p.amount, (p.f->>'projected')::numeric
+            FROM projected p
+            WHERE p.f->>'state' <> 'insufficient_history' AND (p.f->>'projected')::numeric > p.amount
             ON CONFLICT DO NOTHING
             RETURNING *)
         SELECT m.*, b.name, b.currency FROM made m JOIN chargeback.budget b USING (budget_id)
@@ -650,13 +645,273 @@ BEGIN
         ORDER BY ord;
 END
 $$;
+CREATE OR REPLACE FUNCTION chargeback.statement_data(period date, org_unit text) RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE STRICT
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    tz text := chargeback.accounting_timezone();
+    p_start date := date_trunc('month', statement_data.period)::date;
+    p_end date := (date_trunc('month', statement_data.period) + interval '1 month')::date - 1;
+    prev date := (date_trunc('month', statement_data.period) - interval '1 month')::date;
+    today date := chargeback.day_of(now());
+    root chargeback.org_unit;
+    ids integer[];
+    codes text[];
+    total numeric;
+    prev_total numeric;
+    n_requests bigint;
+    n_tokens bigint;
+    last_day date;
+    as_of date;
+    run chargeback.allocation_run;
+    doc jsonb;
+BEGIN
+    SELECT * INTO root FROM chargeback.org_unit u WHERE lower(u.code) = lower(statement_data.org_unit);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('unknown org unit %L', statement_data.org_unit),
+            HINT = 'org unit codes are in chargeback.org_unit (matched case-insensitively)';
+    END IF;
+    -- The statement of a unit covers its descendants (as an org_unit budget does).
+    SELECT array_agg(u.org_unit_id ORDER BY u.code), array_agg(u.code ORDER BY u.code) INTO ids, codes
+    FROM chargeback.org_unit_descendants(root.org_unit_id) d JOIN chargeback.org_unit u ON u.org_unit_id = d;
+
+    SELECT coalesce(sum(s.cost) FILTER (WHERE s.period = p_start), 0), coalesce(sum(s.cost) FILTER (WHERE s.period = prev), 0),
+           coalesce(sum(s.requests) FILTER (WHERE s.period = p_start), 0), coalesce(sum(s.total_tokens) FILTER (WHERE s.period = p_start), 0)
+    INTO total, prev_total, n_requests, n_tokens
+    FROM chargeback.showback s WHERE s.period IN (p_start, prev) AND s.org_unit = ANY (codes);
+
+    -- The figures run to the last day of the month, or to today while the month is under way
+    -- (to the last day with usage if that is later); the forecast covers the rest.
+    SELECT max(d.day) INTO last_day FROM chargeback.daily_spend d
+    WHERE d.day BETWEEN p_start AND p_end AND d.org_unit = ANY (codes);
+    as_of := least(p_end, greatest(p_start, today, last_day));
+
+    SELECT r.run_id, r.model, r.status INTO run.run_id, run.model, run.status
+    FROM chargeback.allocation_run r WHERE r.period = p_start ORDER BY r.run_id DESC LIMIT 1;
+
+    WITH days AS (
+        SELECT g.day::date AS day, coalesce(x.cost, 0) AS cost
+        FROM generate_series(p_start, p_end, interval '1 day') g(day)
+        LEFT JOIN (SELECT d.day, sum(d.cost) AS cost FROM chargeback.daily_spend d
+                   WHERE d.day BETWEEN p_start AND p_end AND d.org_unit = ANY (codes)
+                   GROUP BY d.day) x ON x.day = g.day::date),
+    grouped AS (
+        SELECT GROUPING(s.project) = 1 AS by_model, s.project, s.provider, s.model, sum(s.cost) AS cost,
+               sum(s.requests) AS requests, sum(s.total_tokens) AS total_tokens
+        FROM chargeback.showback s WHERE s.period = p_start AND s.org_unit = ANY (codes)
+        GROUP BY GROUPING SETS ((s.project), (s.provider, s.model))),
+    ranked AS (
+        -- Rows of each breakdown by cost; beyond 13 rows, the 13th and later fold into one.
+        SELECT r.*,
+               count(*) OVER w > 13 AND row_number() OVER (w ORDER BY r.cost DESC, r.project, r.provider, r.model) > 12 AS folded
+        FROM grouped r WINDOW w AS (PARTITION BY r.by_model)),
+    breakdown AS (
+        SELECT k.by_model, k.folded, min(k.cost) FILTER (WHERE NOT k.folded) AS sort_cost,
+               CASE WHEN k.folded THEN NULL ELSE k.project END AS project,
+               CASE WHEN k.folded THEN NULL ELSE k.provider END AS provider,
+               CASE WHEN k.folded THEN NULL ELSE k.model END AS model,
+               CASE WHEN k.folded THEN count(*) ELSE 0 END AS others,
+               sum(k.cost) AS cost, sum(k.requests) AS requests, sum(k.total_tokens) AS total_tokens
+        FROM ranked k
+        GROUP BY k.by_model, k.folded, 4, 5, 6)
+    SELECT jsonb_build_object(
+        'org_unit', jsonb_build_object('code', root.code, 'name', root.name),
+        'units', (SELECT jsonb_agg(jsonb_build_object('code', u.code, 'name', u.name) ORDER BY u.code)
+                  FROM chargeback.org_unit u WHERE u.org_unit_id = ANY (ids)),
+        'period', p_start, 'period_end', p_end, 'as_of', as_of,
+        'total', total::text, 'prev_total', prev_total::text, 'change', (total - prev_total)::text,
+        'change_pct', CASE WHEN prev_total <> 0 THEN round(100 * (total - prev_total) / prev_total, 1)::text END,
+        'requests', n_requests, 'total_tokens', n_tokens,
+        'by_project', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                  'project', b.project, 'others', b.others, 'cost', b.cost::text,
+                                  'share_pct', CASE WHEN total <> 0 THEN round(100 * b.cost / total, 1)::text END,
+                                  'requests', b.requests::bigint, 'total_tokens', b.total_tokens::bigint)
+                              ORDER BY b.folded, b.sort_cost DESC, b.project NULLS LAST), '[]')
+                       FROM breakdown b WHERE NOT b.by_model),
+        'by_model', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                'provider', b.provider, 'model', b.model, 'others', b.others, 'cost', b.cost::text,
+                                'share_pct', CASE WHEN total <> 0 THEN round(100 * b.cost / total, 1)::text END,
+                                'requests', b.requests::bigint, 'total_tokens', b.total_tokens::bigint)
+                            ORDER BY b.folded, b.sort_cost DESC, b.provider, b.model), '[]')
+                     FROM breakdown b WHERE b.by_model),
+        'daily', (SELECT jsonb_agg(jsonb_build_object('day', d.day, 'cost', d.cost::text) ORDER BY d.day) FROM days d),
+        -- Missing days count as no spend; the 8 weeks before the month are history.
+        'forecast', CASE WHEN as_of < p_end AND last_day IS NOT NULL THEN
+                        -- The band is an estimate: to the cent is plenty (the projection stays exact).
+                        (SELECT jsonb_build_object('projected', f->>'projected', 'low', round((f->>'low')::numeric, 2)::text,
+                                                   'high', round((f->>'high')::numeric, 2)::text,
+                                                   'method', f->>'method', 'state', f->>'state')
+                         FROM (SELECT chargeback.forecast(h.day, h.cost, p_end, p_start) AS f
+                               FROM (SELECT d.day, d.cost FROM days d WHERE d.day <= as_of
+                                     UNION ALL
+                                     SELECT d.day, sum(d.cost) FROM chargeback.daily_spend d
+                                     WHERE d.day BETWEEN p_start - 56 AND p_start - 1 AND d.org_unit = ANY (codes)
+                                     GROUP BY d.day) h) x)
+                    END,
+        'budgets', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                               'name', b.name, 'scope_value', b.scope_value, 'period', b.period,
+                               'period_start', b.ps, 'period_end', b.pe, 'amount', b.amount::text, 'currency', b.currency,
+                               'spend', b.spend::text,
+                               'pct_used', CASE WHEN b.amount > 0 THEN round(100 * b.spend / b.amount, 1)::text END,
+                               'forecast', b.forecast::text,
+                               'state', chargeback.budget_state(b.spend, b.amount, b.thresholds[1], b.forecast,
+                                                                b.forecast_state))
+                           ORDER BY b.name), '[]')
+                    FROM (SELECT bb.*, bs.spend,
+                                 coalesce(bf.forecast, bs.spend) AS forecast, bf.forecast_state
+                          FROM (SELECT b.*, bp.ps, chargeback.budget_period_end(b.period, bp.ps) AS pe
+                                FROM chargeback.budget b
+                                JOIN chargeback.org_unit u ON lower(u.code) = lower(b.scope_value)
+                                CROSS JOIN LATERAL (SELECT chargeback.budget_period_start(b.period, p_start::timestamp AT TIME ZONE tz) AS ps) bp
+                                WHERE b.scope = 'org_unit' AND u.org_unit_id = ANY (ids)
+                                  AND b.period IN ('month', 'quarter', 'year')
+                                  AND b.valid_from < ((p_end + 1)::timestamp AT TIME ZONE tz)
+                                  AND (b.valid_to IS NULL OR b.valid_to > (p_start::timestamp AT TIME ZONE tz))) bb
+                          CROSS JOIN LATERAL (SELECT chargeback.budget_spent(bb.budget_id, bb.ps) AS spend) bs
+                          -- A budget period still under way (as the month above) is forecast to its end.
+                          CROSS JOIN LATERAL (SELECT max(s.day) AS last_day FROM chargeback.budget_spend s
+                                              WHERE s.budget_id = bb.budget_id AND s.day BETWEEN bb.ps AND bb.pe) bl
+                          CROSS JOIN LATERAL (SELECT least(bb.pe, greatest(bb.ps, today, bl.last_day)) AS as_of) ba
+                          -- with the budget's 8 weeks before its period as history
+                          LEFT JOIN LATERAL (SELECT (x.f->>'projected')::numeric AS forecast, x.f->>'state' AS forecast_state
+                                             FROM (SELECT chargeback.forecast(h.day, h.spend, bb.pe, bb.ps) AS f
+                                                   FROM (SELECT s.day, s.spend FROM chargeback.budget_spend s
+                                                         WHERE s.budget_id = bb.budget_id AND s.day BETWEEN bb.ps - 56 AND ba.as_of
+                                                         UNION ALL
+                                                         SELECT ba.as_of, 0) h
+                                                   WHERE ba.as_of < bb.pe AND bl.last_day IS NOT NULL) x) bf ON true) b),
+        'unit_costs', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                  'org_unit', c.org_unit, 'activity_type', c.activity_type, 'cost', c.cost::text,
+                                  'units', c.units::text, 'cost_per_unit', c.cost_per_unit::text)
+                              ORDER BY c.org_unit, c.activity_type), '[]')
+                       FROM chargeback.unit_costs c WHERE c.period = p_start AND c.org_unit = ANY (codes)),
+        'allocation', CASE WHEN run.run_id IS NOT NULL THEN jsonb_build_object(
+            'run_id', run.run_id, 'model', run.model, 'status', run.status,
+            'total', (SELECT coalesce(sum(l.amount), 0)::text FROM chargeback.allocation_line l
+                      WHERE l.run_id = run.run_id AND l.org_unit_id = ANY (ids)),
+            'components', (SELECT coalesce(jsonb_agg(jsonb_build_object('component', c.component, 'currency', c.currency,
+                                                                        'amount', c.amount::text)
+                                                     ORDER BY array_position(ARRAY['direct', 'shared', 'fixed', 'true_up', 'adjustment'], c.component), c.currency), '[]')
+                           FROM (SELECT l.component, l.currency, sum(l.amount) AS amount FROM chargeback.allocation_line l
+                                 WHERE l.run_id = run.run_id AND l.org_unit_id = ANY (ids)
+                                 GROUP BY l.component, l.currency) c),
+            'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object('org_unit', c.code, 'component', c.component,
+                                                                   'source', c.source, 'currency', c.currency,
+                                                                   'amount', c.amount::text)
+                                                ORDER BY c.code, array_position(ARRAY['direct', 'shared', 'fixed', 'true_up', 'adjustment'], c.component), c.source, c.currency), '[]')
+                      FROM (SELECT o.code, l.component, l.source, l.currency, sum(l.amount) AS amount
+                            FROM chargeback.allocation_line l JOIN chargeback.org_unit o USING (org_unit_id)
+                            WHERE l.run_id = run.run_id AND l.org_unit_id = ANY (ids)
+                            GROUP BY o.code, l.component, l.source, l.currency) c))
+        END)
+    INTO doc;
+    RETURN doc;
+END
+$$;
+CREATE OR REPLACE FUNCTION chargeback.usage_rollup_sync() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+DECLARE
+    emptied tid[];
+    new_part text := $n$
+        SELECT n.period, chargeback.day_of(n.occurred_at) AS day, n.org_unit_id,
+               coalesce(n.project, '') AS project, coalesce(n.activity_type, '') AS activity_type,
+               n.provider, n.model, n.service_tier, coalesce(n.currency, '') AS currency,
+               1 AS sign, n.tokens, n.cost, n.list_cost
+        FROM new_rows n
+        UNION ALL
+$n$;
+    broken bigint;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        -- The ingest path: only additions.
+        INSERT INTO chargeback.daily_rollup AS r
+            (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+             requests, tokens, total_tokens, cost, list_cost, unpriced)
+        SELECT g.period, g.day, g.org_unit_id, g.project, g.activity_type, g.provider, g.model, g.service_tier, g.currency,
+               g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
+        FROM (SELECT n.period, chargeback.day_of(n.occurred_at) AS day, n.org_unit_id,
+                     coalesce(n.project, '') AS project, coalesce(n.activity_type, '') AS activity_type,
+                     n.provider, n.model, n.service_tier, coalesce(n.currency, '') AS currency,
+                     count(*) AS requests, chargeback.sum(n.tokens) AS tokens,
+                     coalesce(sum(n.cost), 0) AS cost, coalesce(sum(n.list_cost), 0) AS list_cost,
+                     count(*) FILTER (WHERE n.cost IS NULL) AS unpriced
+              FROM new_rows n
+              GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+              ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9) g (period, day, org_unit_id, project, activity_type, provider, model,
+                                                     service_tier, currency, requests, tokens, cost, list_cost, unpriced)
+        ON CONFLICT (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency)
+        DO UPDATE SET requests = r.requests + EXCLUDED.requests,
+                      tokens = r.tokens + EXCLUDED.tokens,
+                      total_tokens = r.total_tokens + EXCLUDED.total_tokens,
+                      cost = r.cost + EXCLUDED.cost,
+                      list_cost = r.list_cost + EXCLUDED.list_cost,
+                      unpriced = r.unpriced + EXCLUDED.unpriced;
+        RETURN NULL;
+    END IF;
+
+    -- UPDATE and DELETE: signed deltas per key, old rows negative. Keys whose delta is nil
+    -- (an update that changed neither owner, amounts nor tokens) are skipped.
+    EXECUTE format($q$
+    WITH d AS (
+%1$s        SELECT o.period, chargeback.day_of(o.occurred_at) AS day, o.org_unit_id,
+               coalesce(o.project, '') AS project, coalesce(o.activity_type, '') AS activity_type,
+               o.provider, o.model, o.service_tier, coalesce(o.currency, '') AS currency,
+               -1 AS sign, o.tokens, o.cost, o.list_cost
+        FROM old_rows o),
+    g AS (
+        SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+               sum(sign) AS requests,
+               coalesce(chargeback.sum(tokens) FILTER (WHERE sign > 0), '') AS added,
+               coalesce(chargeback.sum(tokens) FILTER (WHERE sign < 0), '') AS removed,
+               coalesce(sum(sign * cost), 0) AS cost, coalesce(sum(sign * list_cost), 0) AS list_cost,
+               coalesce(sum(sign) FILTER (WHERE cost IS NULL), 0) AS unpriced
+        FROM d
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    up AS (
+        INSERT INTO chargeback.daily_rollup AS r
+            (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+             requests, tokens, total_tokens, cost, list_cost, unpriced, tokens_removed)
+        SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+               requests, added, chargeback.total_tokens(added) - chargeback.total_tokens(removed),
+               cost, list_cost, unpriced, removed
+        FROM g
+        WHERE NOT (requests = 0 AND cost = 0 AND list_cost = 0 AND unpriced = 0 AND added = removed)
+        ORDER BY period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency
+        ON CONFLICT (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency)
+        DO UPDATE SET requests = r.requests + EXCLUDED.requests,
+                      tokens = (r.tokens + EXCLUDED.tokens) - EXCLUDED.tokens_removed,
+                      total_tokens = r.total_tokens + EXCLUDED.total_tokens,
+                      cost = r.cost + EXCLUDED.cost,
+                      list_cost = r.list_cost + EXCLUDED.list_cost,
+                      unpriced = r.unpriced + EXCLUDED.unpriced
+        RETURNING r.ctid, r.requests, r.tokens_removed, r.unpriced)
+    SELECT array_agg(ctid) FILTER (WHERE requests = 0),
+           count(*) FILTER (WHERE requests < 0 OR unpriced < 0 OR tokens_removed <> '')
+    FROM up
+    $q$, CASE WHEN TG_OP = 'UPDATE' THEN new_part END) INTO emptied, broken;
+    IF broken > 0 THEN
+        -- Usage was taken away from a key the rollup does not hold: it was changed behind
+        -- the triggers' back (a partition written or truncated directly).
+        RAISE EXCEPTION USING ERRCODE = 'data_corrupted',
+            MESSAGE = format('chargeback.daily_rollup is out of step with chargeback.usage (%s keys)', broken),
+            HINT = 'run SELECT chargeback.rebuild_daily_rollup(); then repeat the statement';
+    END IF;
+    IF emptied IS NOT NULL THEN
+        DELETE FROM chargeback.daily_rollup WHERE ctid = ANY (emptied) AND requests = 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
 CREATE OR REPLACE FUNCTION chargeback.rebuild_daily_rollup() RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 DECLARE
-    tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
     n bigint;
 BEGIN
     LOCK TABLE chargeback.usage IN SHARE MODE;
@@ -668,7 +923,7 @@ BEGIN
          requests, tokens, total_tokens, cost, list_cost, unpriced)
     SELECT g.period, g.day, g.org_unit_id, g.project, g.activity_type, g.provider, g.model, g.service_tier, g.currency,
            g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
-    FROM (SELECT u.period, (u.occurred_at AT TIME ZONE tz)::date, u.org_unit_id,
+    FROM (SELECT u.period, chargeback.day_of(u.occurred_at), u.org_unit_id,
                  coalesce(u.project, ''), coalesce(u.activity_type, ''), u.provider, u.model, u.service_tier,
                  coalesce(u.currency, ''), count(*), chargeback.sum(u.tokens),
                  coalesce(sum(u.cost), 0), coalesce(sum(u.list_cost), 0), count(*) FILTER (WHERE u.cost IS NULL)
@@ -686,7 +941,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 DECLARE
-    tz text := coalesce(nullif(current_setting('chargeback.timezone', true), ''), 'UTC');
+    tz text := chargeback.accounting_timezone();
     ps date := chargeback.budget_period_start(NEW.period, now());
     units integer[];
 BEGIN
@@ -700,7 +955,7 @@ BEGIN
     END IF;
     DELETE FROM chargeback.budget_spend WHERE budget_id = NEW.budget_id;
     INSERT INTO chargeback.budget_spend (budget_id, day, spend)
-    SELECT NEW.budget_id, (u.occurred_at AT TIME ZONE tz)::date, sum(u.cost)
+    SELECT NEW.budget_id, chargeback.day_of(u.occurred_at), sum(u.cost)
     FROM chargeback.usage u
     WHERE u.cost IS NOT NULL AND u.currency = NEW.currency
       AND u.period >= (date_trunc('month', ps) - interval '1 month')::date
@@ -748,11 +1003,130 @@ ALTER FUNCTION chargeback.price_before_write() SET search_path = pg_catalog, cha
 ALTER FUNCTION chargeback.reopen_period(date,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.run_allocation(date,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.set_price(text,text,chargeback.token_rates,timestamp with time zone,text,bigint,text) SET search_path = pg_catalog, chargeback, pg_temp;
-ALTER FUNCTION chargeback.statement_data(date,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.statement_html(date,text) SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.unschedule_jobs() SET search_path = pg_catalog, chargeback, pg_temp;
-ALTER FUNCTION chargeback.usage_rollup_sync() SET search_path = pg_catalog, chargeback, pg_temp;
 ALTER FUNCTION chargeback.usage_rollup_truncate() SET search_path = pg_catalog, chargeback, pg_temp;
+
+-- Added: the history-aware forecast (forecast.sql, issue 21): days before period_start are
+-- history. The 3-argument aggregate keeps its definition; its C final function now also
+-- answers "method" and "state" (insufficient_history on fewer than 3 days, never a band wider
+-- than the data supports).
+CREATE FUNCTION chargeback.forecast_accum(internal, date, numeric, date, date) RETURNS internal
+    AS 'MODULE_PATHNAME', 'cb_forecast_history_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION chargeback.forecast_final(internal, date, numeric, date, date) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'cb_forecast_history_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE chargeback.forecast(day date, amount numeric, period_end date, period_start date) (
+    SFUNC = chargeback.forecast_accum,
+    STYPE = internal,
+    FINALFUNC = chargeback.forecast_final,
+    FINALFUNC_EXTRA,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE chargeback.forecast(date, numeric, date, date) IS
+    'projected total at period_end, {"projected", "low", "high", "method", "state"}: days before period_start (up to 56) are history (level, trend, weekly profile), days from it the spend so far; low/high an 80% prediction interval; state insufficient_history (a run rate, band +-50% of the rest) with fewer than 7 history days and fewer than 3 period days';
+COMMENT ON AGGREGATE chargeback.forecast(date, numeric, date) IS
+    'projected total at period_end from the period''s daily amounts, {"projected", "low", "high", "method", "state"}: a robust trend (Theil-Sen), so one spike barely moves it and steady growth is projected growing; with fewer than 3 observed days state insufficient_history (a run rate, band +-50% of the rest)';
+
+-- Added: one home for the accounting calendar (src/pg/calendar.cpp); period_of() and
+-- day_of() become C (ingest.sql, rollup.sql), and one home for a budget's state (budget.sql).
+CREATE FUNCTION chargeback.accounting_timezone() RETURNS text
+    AS 'MODULE_PATHNAME', 'cb_accounting_timezone' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.accounting_timezone() IS
+    'the time zone of accounting periods: the chargeback.timezone setting (a superuser''s), UTC by default';
+CREATE OR REPLACE FUNCTION chargeback.period_of(at timestamptz) RETURNS date
+    AS 'MODULE_PATHNAME', 'cb_period_of' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION chargeback.day_of(at timestamptz) RETURNS date
+    AS 'MODULE_PATHNAME', 'cb_day_of' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION chargeback.budget_state(spend numeric, amount numeric, warn_at numeric, forecast numeric,
+                                        forecast_state text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+    SELECT CASE WHEN spend > amount THEN 'over'
+                WHEN forecast > amount AND forecast_state IS DISTINCT FROM 'insufficient_history' THEN 'forecast_over'
+                WHEN spend >= warn_at * amount THEN 'warning'
+                WHEN forecast > amount THEN 'insufficient_history'
+                ELSE 'ok' END
+$$;
+COMMENT ON FUNCTION chargeback.budget_state(numeric, numeric, numeric, numeric, text) IS
+    'state of a budget period: over, forecast_over, warning, insufficient_history or ok';
+
+-- Replaced: budget_status forecasts from the period and 8 weeks of history, says when it has
+-- too little data, and shows the band (four columns added at the end); the FOCUS view reads
+-- accounting_timezone() (budget.sql, showback.sql).
+CREATE OR REPLACE VIEW chargeback.budget_status WITH (security_invoker = true) AS
+SELECT b.budget_id, b.name, p.period_start, p.period_end, b.amount, s.spend, s.reserved,
+       b.amount - s.spend - s.reserved AS remaining,
+       CASE WHEN b.amount > 0 THEN round(s.spend / b.amount, 4) END AS pct_used,
+       f.forecast,
+       f.forecast - b.amount AS projected_variance,
+       chargeback.budget_state(s.spend, b.amount, b.thresholds[1], f.forecast, f.forecast_state) AS state,
+       f.forecast_low, f.forecast_high, f.forecast_method, f.forecast_state
+FROM chargeback.budget b
+CROSS JOIN LATERAL (SELECT chargeback.budget_period_start(b.period, now()) AS period_start) p0
+CROSS JOIN LATERAL (SELECT p0.period_start, chargeback.budget_period_end(b.period, p0.period_start) AS period_end) p
+CROSS JOIN LATERAL (SELECT chargeback.budget_spent(b.budget_id, p.period_start) AS spend,
+                           chargeback.budget_held(b.budget_id, p.period_start) AS reserved) s
+-- The period's spend so far with the budget's trailing 8 weeks as history (so the 1st of a
+-- month already has a projection from the weeks before); a zero row on today makes the days
+-- since the last spend count as days without spend.
+CROSS JOIN LATERAL (SELECT (x.f->>'projected')::numeric AS forecast, (x.f->>'low')::numeric AS forecast_low,
+                           (x.f->>'high')::numeric AS forecast_high, x.f->>'method' AS forecast_method,
+                           x.f->>'state' AS forecast_state
+                    FROM (SELECT chargeback.forecast(h.day, h.spend, p.period_end, p.period_start) AS f
+                          FROM (SELECT d.day, d.spend FROM chargeback.budget_spend d
+                                WHERE d.budget_id = b.budget_id AND d.day BETWEEN p.period_start - 56 AND p.period_end
+                                UNION ALL
+                                SELECT least(greatest(chargeback.day_of(now()), p.period_start), p.period_end), 0) h) x) f
+WHERE b.valid_from <= now() AND (b.valid_to IS NULL OR b.valid_to > now());
+COMMENT ON VIEW chargeback.budget_status IS
+    'each budget''s current period: amount, spend, open holds, remaining, share used, forecast at period end (from the period so far and 8 weeks of history), projected variance, state (ok, warning, insufficient_history: projected over but too little data to say, forecast_over, over), the forecast''s 80% band, method and state';
+CREATE OR REPLACE VIEW chargeback.focus WITH (security_invoker = true) AS
+SELECT r.cost AS "BilledCost",
+       r.cost AS "EffectiveCost",
+       r.list_cost AS "ListCost",
+       r.cost AS "ContractedCost",
+       coalesce(nullif(r.currency, ''), 'USD') AS "BillingCurrency",
+       'Usage'::text AS "ChargeCategory",
+       CASE WHEN date_trunc('month', r.day)::date <> r.period THEN 'Correction' END AS "ChargeClass",
+       format('%s %s (%s): %s tokens in %s requests%s', r.provider, r.model, r.service_tier, r.total_tokens, r.requests,
+              CASE WHEN r.unpriced > 0 THEN format(', %s unpriced', r.unpriced) ELSE '' END) AS "ChargeDescription",
+       t.day_start AS "ChargePeriodStart",
+       t.day_end AS "ChargePeriodEnd",
+       t.month_start AS "BillingPeriodStart",
+       t.month_end AS "BillingPeriodEnd",
+       'AI and Machine Learning'::text AS "ServiceCategory",
+       'Generative AI'::text AS "ServiceSubcategory",
+       s.service_name AS "ServiceName",
+       s.provider_name AS "ServiceProviderName",
+       s.invoice_issuer AS "InvoiceIssuerName",
+       r.provider || '/' || m.sku_model || '/' || r.service_tier AS "SkuId",
+       p.price_id::text AS "SkuPriceId",
+       r.total_tokens::numeric AS "ConsumedQuantity",
+       'Tokens'::text AS "ConsumedUnit",
+       r.total_tokens * 0.000001 AS "PricingQuantity",
+       '1000000 Tokens'::text AS "PricingUnit",
+       CASE WHEN r.total_tokens > 0 AND r.unpriced < r.requests THEN round(r.list_cost * 1000000 / r.total_tokens, 6) END AS "ListUnitPrice",
+       o.code AS "SubAccountId",
+       o.name AS "SubAccountName",
+       jsonb_strip_nulls(jsonb_build_object('x_Department', o.code, 'x_Project', nullif(r.project, ''),
+                                            'x_CostCenter', o.cost_center, 'x_Activity', nullif(r.activity_type, ''))) AS "Tags"
+FROM chargeback.daily_rollup r
+JOIN chargeback.org_unit o USING (org_unit_id)
+CROSS JOIN LATERAL (SELECT chargeback.accounting_timezone() AS tz) z
+CROSS JOIN LATERAL (SELECT r.day::timestamp AT TIME ZONE z.tz AS day_start,
+                           (r.day + 1)::timestamp AT TIME ZONE z.tz AS day_end,
+                           r.period::timestamp AT TIME ZONE z.tz AS month_start,
+                           (r.period + interval '1 month') AT TIME ZONE z.tz AS month_end) t
+CROSS JOIN LATERAL chargeback.focus_service(r.provider) s
+CROSS JOIN LATERAL (SELECT coalesce(chargeback.resolve_model(r.provider, r.model), r.model) AS sku_model) m
+LEFT JOIN LATERAL (SELECT c.price_id FROM chargeback.price c
+                   WHERE c.provider = r.provider AND c.model = m.sku_model AND c.service_tier = r.service_tier
+                     AND c.min_prompt_tokens = 0 AND c.valid_from < t.day_end
+                     AND (c.valid_to IS NULL OR c.valid_to > t.day_start)
+                   ORDER BY c.valid_from DESC LIMIT 1) p ON true;
+COMMENT ON VIEW chargeback.focus IS
+    'FinOps FOCUS 1.x export: one Usage charge per day, org unit, project, activity, provider, model, tier and currency (a daily rollup row)';
 
 -- Privileges of the new objects (privileges.sql).
 REVOKE EXECUTE ON FUNCTION chargeback.xact_lock(text), chargeback.archive_usage(date, text),
@@ -761,6 +1135,14 @@ GRANT EXECUTE ON FUNCTION chargeback.xact_lock(text), chargeback.archive_usage(d
 GRANT SELECT ON chargeback.xact_lock, chargeback.usage_archive TO chargeback_analyst;
 REVOKE EXECUTE ON FUNCTION chargeback.restoring() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION chargeback.restoring() TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION chargeback.accounting_timezone(), chargeback.budget_state(numeric, numeric, numeric, numeric, text),
+                           chargeback.forecast_accum(internal, date, numeric, date, date),
+                           chargeback.forecast_final(internal, date, numeric, date, date),
+                           chargeback.forecast(date, numeric, date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chargeback.accounting_timezone(), chargeback.budget_state(numeric, numeric, numeric, numeric, text),
+                          chargeback.forecast_accum(internal, date, numeric, date, date),
+                          chargeback.forecast_final(internal, date, numeric, date, date),
+                          chargeback.forecast(date, numeric, date, date) TO PUBLIC;
 -- The allocation engine is for admins (run_allocation() is not a definer function): its
 -- input can be made to cost seconds of CPU (now bounded and cancellable).
 REVOKE EXECUTE ON FUNCTION chargeback.allocation_compute(jsonb) FROM PUBLIC;
