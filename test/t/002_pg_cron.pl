@@ -1,5 +1,6 @@
 # The standard jobs under a real pg_cron: schedule_jobs() registers them in the pg_cron
-# database (again in place when called twice), the maintenance job runs and its effect is
+# database (under the released 0.2.0, then again in place after ALTER EXTENSION ... UPDATE:
+# jobs scheduled before an upgrade keep running after it), the maintenance job runs and its effect is
 # visible, a database without pg_cron gets statements that work when run in the pg_cron
 # database, and unschedule_jobs() removes the jobs. Waits for pg_cron's next minute: about
 # 1 to 2 minutes.
@@ -20,13 +21,18 @@ max_worker_processes = 16
 timezone = 'UTC'
 });
 $node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION pg_cron; CREATE EXTENSION pg_chargeback;');
+$node->safe_psql('postgres', q{CREATE EXTENSION pg_cron; CREATE EXTENSION pg_chargeback VERSION '0.2.0';});
 
 # Scheduled here, with the maintenance job every minute so that it runs during the test.
 is($node->safe_psql('postgres', q{
 	SELECT jobname, schedule, scheduled FROM chargeback.schedule_jobs(close_day => 5, maintenance_schedule => '* * * * *')}),
 	"chargeback-maintenance|* * * * *|t\nchargeback-draft-allocation|17 * * * *|t\nchargeback-close|0 2 5 * *|t",
 	'schedule_jobs() schedules the three jobs');
+# The upgrade, with the jobs scheduled.
+$node->safe_psql('postgres', 'ALTER EXTENSION pg_chargeback UPDATE');
+is($node->safe_psql('postgres', q{
+	SELECT e.extversion = a.default_version FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname
+	WHERE e.extname = 'pg_chargeback'}), 't', 'upgraded from 0.2.0 to the current version with the jobs scheduled');
 # Called again: the same three jobs, updated in place (pg_cron keys them by name and user).
 $node->safe_psql('postgres', q{SELECT count(*) FROM chargeback.schedule_jobs(maintenance_schedule => '* * * * *')});
 is($node->safe_psql('postgres', q{
