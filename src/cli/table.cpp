@@ -1,24 +1,19 @@
 #include "cli/table.hpp"
 
+#include "core/utf8.hpp"
+
 #include <algorithm>
 
 namespace cb::cli {
 
 namespace {
 
-// Characters, not bytes: continuation bytes of UTF-8 (10xxxxxx) do not count.
-size_t display_width(const std::string& s) {
-    size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-}
-
 void append_row(std::string& out, const std::vector<std::string>& cells, const std::vector<size_t>& width,
                 const std::vector<bool>& right) {
     std::string line;
     for (size_t i = 0; i < width.size(); ++i) {
         const std::string cell = i < cells.size() ? cells[i] : std::string();
-        const size_t pad = width[i] - display_width(cell);
+        const size_t pad = width[i] - cb::core::utf8_length(cell);
         if (i > 0) line += "  ";
         if (i < right.size() && right[i]) {
             line.append(pad, ' ');
@@ -49,7 +44,7 @@ std::string format_table(const Table& t) {
     std::vector<size_t> width(t.headers.size(), 0);
     auto widen = [&](const std::vector<std::string>& cells) {
         if (cells.size() > width.size()) width.resize(cells.size(), 0);
-        for (size_t i = 0; i < cells.size(); ++i) width[i] = std::max(width[i], display_width(cells[i]));
+        for (size_t i = 0; i < cells.size(); ++i) width[i] = std::max(width[i], cb::core::utf8_length(cells[i]));
     };
     widen(t.headers);
     for (const auto& row : t.rows) widen(row);

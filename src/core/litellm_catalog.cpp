@@ -5,6 +5,7 @@
 #include "json_reader.hpp"
 #include "provider.hpp"
 #include "token_class.hpp"
+#include "utf8.hpp"
 
 #include <map>
 #include <optional>
@@ -106,12 +107,8 @@ std::optional<FieldRef> classify_field(std::string_view name) {
 
 std::string shown(const json& v) {
     std::string s = v.dump();
-    if (s.size() > 60) {
-        // Cut at a character boundary: the text ends up in a WARNING, which must stay UTF-8.
-        size_t cut = 57;
-        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-        s = s.substr(0, cut) + "...";
-    }
+    // Cut at a character boundary: the text ends up in a WARNING, which must stay UTF-8.
+    if (s.size() > 60) s = utf8_clip(s, 57) + "...";
     return s;
 }
 

@@ -1,6 +1,7 @@
 #include "usage_json.hpp"
 
 #include "token_json.hpp"
+#include "utf8.hpp"
 
 namespace cb::core::usage_json {
 
@@ -70,7 +71,7 @@ std::optional<Timestamp> time(const json& obj, std::string_view key, std::string
     }
     if (!t)
         throw Error(sqlstate::invalid_text_representation,
-                    where(what, key) + " is not a time: " + clip(v->dump(), 80),
+                    where(what, key) + " is not a time: " + utf8_clip(v->dump(), 80),
                     {}, "use RFC 3339 text such as 2025-08-01T12:00:00Z or seconds since 1970");
     return t;
 }
@@ -90,13 +91,6 @@ int64_t plus(int64_t a, int64_t b, std::string_view what) {
         throw Error(sqlstate::numeric_value_out_of_range, std::string(what) + " is out of range",
                     "a token count holds at most 9223372036854775807");
     return r;
-}
-
-std::string clip(std::string_view s, size_t max_bytes) {
-    if (s.size() <= max_bytes) return std::string(s);
-    size_t cut = max_bytes;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // a continuation byte
-    return std::string(s.substr(0, cut));
 }
 
 void not_this_format(std::string_view format, std::string_view why) {

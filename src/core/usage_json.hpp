@@ -30,9 +30,6 @@ std::optional<Timestamp> time(const json& obj, std::string_view key, std::string
 int64_t minus(int64_t a, int64_t b, std::string_view a_name, std::string_view b_name);
 // Checked a + b (22003 on overflow).
 int64_t plus(int64_t a, int64_t b, std::string_view what);
-// At most max_bytes of s for an error message, cut at a character boundary: a message must
-// stay UTF-8 (PostgreSQL sends it to the client, usage_rejected stores it as text).
-std::string clip(std::string_view s, size_t max_bytes);
 // Throws 22023: the document is not of `format`, with `why`.
 [[noreturn]] void not_this_format(std::string_view format, std::string_view why);
 

@@ -1,6 +1,7 @@
 #include "usage_limits.hpp"
 
 #include "error.hpp"
+#include "utf8.hpp"
 
 #include <string>
 
@@ -18,13 +19,6 @@ std::string duration_text(int64_t seconds) {
     return s;
 }
 
-// At most max bytes of s, ending on a UTF-8 character boundary.
-std::string prefix(std::string_view s, std::size_t max) {
-    if (s.size() <= max) return std::string(s);
-    while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;
-    return std::string(s.substr(0, max));
-}
-
 }  // namespace
 
 std::size_t field_limit(std::string_view field) noexcept {
@@ -40,7 +34,7 @@ void check_field_length(std::string_view field, std::string_view value) {
     throw Error(string_data_right_truncation,
                 name + " is " + std::to_string(value.size()) + " bytes long, longer than the limit of " +
                     std::to_string(limit) + " bytes",
-                "It begins \"" + prefix(value, 40) + "\".",  // enough to find it by
+                "It begins \"" + utf8_clip(value, 40) + "\".",  // enough to find it by
                 name + " becomes a column and an index key of usage; send a shorter value (an id, not a text)");
 }
 

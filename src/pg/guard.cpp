@@ -1,6 +1,7 @@
 #include "guard.hpp"
 
 #include "core/interrupt.hpp"
+#include "core/utf8.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -27,8 +28,7 @@ void copy_text(char* dst, size_t cap, const char* src) {
     if (n >= cap) {
         // Truncated: end on a UTF-8 character boundary, never inside a multibyte character
         // (the message goes to the client and into usage_rejected.error as text).
-        n = cap - 1;
-        while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xC0) == 0x80) --n;
+        n = cb::core::utf8_prefix_length(std::string_view(src, n), cap - 1);
     }
     if (n > 0) std::memcpy(dst, src, n);
     dst[n] = '\0';

@@ -9,6 +9,7 @@
 #include "core/json_reader.hpp"
 #include "core/usage_limits.hpp"
 #include "core/usage_pipeline.hpp"
+#include "core/utf8.hpp"
 
 #include <cstring>
 
@@ -48,9 +49,7 @@ constexpr size_t kRejectedPayloadPrefix = 4096;
 // unless the payload was over chargeback.max_payload_bytes.
 std::string payload_prefix_if_over(const char* text, size_t len, size_t full_len) {
     if (full_len <= max_payload_bytes() || len <= kRejectedPayloadPrefix) return std::string(text, len);
-    size_t n = kRejectedPayloadPrefix;
-    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // a character boundary
-    return std::string(text, n);
+    return cb::core::utf8_clip(std::string_view(text, len), kRejectedPayloadPrefix);
 }
 
 char* nullable_jsonb_cstring(FunctionCallInfo fcinfo, int n) {

@@ -4,12 +4,14 @@
 
 #include "datum.hpp"
 #include "core/timestamp.hpp"
+#include "core/unnest_insert.hpp"
 #include "invalidation.hpp"
 #include "owner_scope.hpp"
 #include "settings.hpp"
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 namespace cb::pg {
 
@@ -30,8 +32,6 @@ SPIPlanPtr g_reject_plan = nullptr;
 Oid g_token_usage_type = InvalidOid;
 Oid g_token_usage_array = InvalidOid;
 
-constexpr int kInsertArgs = 21;  // usage_id + the 20 columns below
-
 // Two plain statements per batch: claim the (provider, request_id) keys, then insert the
 // rows whose key was claimed. Ids are taken from the sequence up front, so no statement has
 // to materialize the batch or join it back to what it inserted.
@@ -39,24 +39,63 @@ const char* kClaimSql =
     "INSERT INTO chargeback.usage_request (provider, request_id, usage_id) "
     "SELECT unnest($1), unnest($2), unnest($3) ON CONFLICT DO NOTHING RETURNING usage_id";
 
-// The arrays are expanded in the select list (ProjectSet, which streams) rather than in
-// FROM (a function scan, which first copies every row into a tuplestore); list_cost is
-// cast once.
-const char* kInsertSql =
-    "INSERT INTO chargeback.usage (usage_id, occurred_at, request_id, provider, model, service_tier,"
-    "       principal, org_unit_id, project, activity_type, activity_id, attrs, tokens, list_cost,"
-    "       cost, currency, period, status, source, price_id, owner_reason, owner_rule_id, adjusts_period) "
-    "SELECT usage_id, occurred_at, request_id, provider, model, service_tier, principal, org_unit_id,"
-    "       project, activity_type, activity_id, attrs::jsonb, tokens, list_cost, list_cost, currency, period,"
-    "       CASE WHEN list_cost IS NULL THEN 'unpriced' ELSE 'priced' END, source, price_id,"
-    "       owner_reason, owner_rule_id, adjusts_period "
-    "FROM (SELECT unnest($1) AS usage_id, unnest($2) AS occurred_at, unnest($3) AS request_id,"
-    "             unnest($4) AS provider, unnest($5) AS model, unnest($6) AS service_tier,"
-    "             unnest($7) AS principal, unnest($8) AS org_unit_id, unnest($9) AS project,"
-    "             unnest($10) AS activity_type, unnest($11) AS activity_id, unnest($12) AS attrs,"
-    "             unnest($13) AS tokens, unnest($14)::numeric AS list_cost, unnest($15) AS currency,"
-    "             unnest($16) AS price_id, unnest($17) AS owner_reason, unnest($18) AS owner_rule_id,"
-    "             unnest($19) AS source, unnest($20) AS period, unnest($21) AS adjusts_period) AS t";
+// What a column of chargeback.usage is taken from, for each pending row.
+enum class Field : uint8_t {
+    usage_id, occurred_at, request_id, provider, model, service_tier, principal, org_unit_id, project,
+    activity_type, activity_id, attrs, tokens, list_cost, currency, price_id, owner_reason, owner_rule_id,
+    source, period, adjusts_period,
+};
+
+// Element type of the chargeback.token_usage column: looked up when the plans are prepared.
+constexpr Oid kTokenUsage = InvalidOid;
+
+// The columns the writer inserts, once: the INSERT text (parameter $k is the k-th entry),
+// the parameter types and the arrays of each batch are all derived from this table.
+struct UsageColumn {
+    cb::core::UnnestColumn sql;
+    Oid elem;
+    Field field;
+};
+const UsageColumn kUsageColumns[] = {
+    {{"usage_id", "", ""}, INT8OID, Field::usage_id},
+    {{"occurred_at", "", ""}, TIMESTAMPTZOID, Field::occurred_at},
+    {{"request_id", "", ""}, TEXTOID, Field::request_id},
+    {{"provider", "", ""}, TEXTOID, Field::provider},
+    {{"model", "", ""}, TEXTOID, Field::model},
+    {{"service_tier", "", ""}, TEXTOID, Field::service_tier},
+    {{"principal", "", ""}, TEXTOID, Field::principal},
+    {{"org_unit_id", "", ""}, INT4OID, Field::org_unit_id},
+    {{"project", "", ""}, TEXTOID, Field::project},
+    {{"activity_type", "", ""}, TEXTOID, Field::activity_type},
+    {{"activity_id", "", ""}, TEXTOID, Field::activity_id},
+    {{"attrs", "", "::jsonb"}, TEXTOID, Field::attrs},
+    {{"tokens", "", ""}, kTokenUsage, Field::tokens},
+    {{"list_cost", "::numeric", ""}, TEXTOID, Field::list_cost},  // cast once, read three times
+    {{"currency", "", ""}, TEXTOID, Field::currency},
+    {{"price_id", "", ""}, INT8OID, Field::price_id},
+    {{"owner_reason", "", ""}, TEXTOID, Field::owner_reason},
+    {{"owner_rule_id", "", ""}, INT8OID, Field::owner_rule_id},
+    {{"source", "", ""}, TEXTOID, Field::source},
+    {{"period", "", ""}, DATEOID, Field::period},
+    {{"adjusts_period", "", ""}, DATEOID, Field::adjusts_period},
+};
+constexpr int kInsertArgs = sizeof kUsageColumns / sizeof kUsageColumns[0];
+
+Oid element_type(const UsageColumn& c) { return c.elem == kTokenUsage ? g_token_usage_type : c.elem; }
+
+// The INSERT of a batch (cost starts as the list cost; status follows from it), built once.
+// The arrays are expanded in the select list: see unnest_insert.hpp. Call it outside
+// pg_call(): building the text runs C++ destructors.
+const char* insert_sql() {
+    static const std::string sql = [] {
+        std::vector<cb::core::UnnestColumn> columns;
+        for (const UsageColumn& c : kUsageColumns) columns.push_back(c.sql);
+        return cb::core::unnest_insert_sql(
+            "chargeback.usage", columns,
+            {{"cost", "list_cost"}, {"status", "CASE WHEN list_cost IS NULL THEN 'unpriced' ELSE 'priced' END"}});
+    }();
+    return sql.c_str();
+}
 
 // The open month each usage month is booked into (closed ones move on to the next open
 // month), locked until commit so that close_period() waits for this batch; also makes the
@@ -77,7 +116,7 @@ const char* kRejectSql =
 // They are generic plans: a custom plan per batch (the plan cache's default for the first
 // executions, and for good when it costs the same) re-planned every statement, about 4% of
 // a bulk load.
-void prepare_plans() {
+void prepare_plans(const char* insert_text) {
     if (g_plan_watch.valid && g_insert_plan) return;
     if (g_insert_plan) SPI_freeplan(g_insert_plan);
     if (g_claim_plan) SPI_freeplan(g_claim_plan);
@@ -96,11 +135,10 @@ void prepare_plans() {
     g_usage_seq = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("chargeback.usage_usage_id_seq")));
     Oid claim_types[3] = {text_array, text_array, INT8ARRAYOID};
     g_claim_plan = SPI_prepare_cursor(kClaimSql, 3, claim_types, CURSOR_OPT_GENERIC_PLAN);
-    Oid insert_types[kInsertArgs] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID, text_array, text_array, text_array, text_array, text_array,
-                                     INT4ARRAYOID, text_array, text_array, text_array, text_array, g_token_usage_array,
-                                     text_array, text_array, INT8ARRAYOID, text_array, INT8ARRAYOID, text_array,
-                                     DATEARRAYOID, DATEARRAYOID};
-    g_insert_plan = SPI_prepare_cursor(kInsertSql, kInsertArgs, insert_types, CURSOR_OPT_GENERIC_PLAN);
+    Oid insert_types[kInsertArgs];
+    for (int k = 0; k < kInsertArgs; ++k)
+        insert_types[k] = kUsageColumns[k].elem == kTokenUsage ? g_token_usage_array : get_array_type(kUsageColumns[k].elem);
+    g_insert_plan = SPI_prepare_cursor(insert_text, kInsertArgs, insert_types, CURSOR_OPT_GENERIC_PLAN);
     Oid duplicate_types[3] = {text_array, text_array, text_array};
     g_duplicate_plan = SPI_prepare_cursor(kDuplicateSql, 3, duplicate_types, CURSOR_OPT_GENERIC_PLAN);
     Oid reject_types[5] = {text_array, text_array, text_array, text_array, text_array};
@@ -117,9 +155,10 @@ void prepare_plans() {
 // PostgreSQL error inside becomes a C++ exception (pg_call).
 template <typename F>
 void with_plans(F&& f) {
+    const char* sql = insert_sql();
     pg_call([&] {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-        prepare_plans();
+        prepare_plans(sql);
         f();
         SPI_finish();
     });
@@ -136,13 +175,60 @@ Column column(size_t n) {
             static_cast<bool*>(palloc_or_throw(sizeof(bool) * (n + 1)))};
 }
 
-void set_text(Column& c, size_t i, const std::string& s, bool empty_is_null = true) {
+void set_text(Column& c, size_t i, std::string_view s, bool empty_is_null = true) {
     c.nulls[i] = empty_is_null && s.empty();
     c.values[i] = c.nulls[i] ? Datum(0) : text_datum(s);
 }
 
+void set_value(Column& c, size_t i, Datum v, bool is_null = false) {
+    c.values[i] = v;
+    c.nulls[i] = is_null;
+}
+
 // Plain PostgreSQL code: the column as an array Datum of its first n elements.
 Datum make_array(const Column& c, int n, Oid elem) { return array_datum(c.values, c.nulls, n, elem); }
+
+// usage.source and usage_duplicate.source: the format a row was parsed as.
+std::string_view source_of(const cb::core::UsageRecord& r) { return r.format[0] ? r.format : "ingest"; }
+
+// A batch being written: its rows and what write_usage() worked out for each of them.
+struct Batch {
+    const std::vector<cb::core::PricedUsage>& rows;
+    const int64* ids;        // usage_id, from the sequence
+    const DateADT* natural;  // the month the usage occurred in
+    const DateADT* period;   // the open month it is booked into
+};
+
+// Row i's value of `field` into element i of c (text is palloc'd; empty text is NULL unless
+// the column needs a value).
+void put(Column& c, size_t i, Field field, const Batch& b) {
+    const cb::core::PricedUsage& u = b.rows[i];
+    switch (field) {
+        case Field::usage_id: return set_value(c, i, Int64GetDatum(b.ids[i]));
+        case Field::occurred_at: return set_value(c, i, TimestampTzGetDatum(*u.rec.occurred_at));
+        case Field::request_id: return set_text(c, i, u.rec.request_id);
+        case Field::provider: return set_text(c, i, u.rec.provider);
+        case Field::model: return set_text(c, i, u.rec.model);
+        case Field::service_tier: return set_text(c, i, u.rec.service_tier);
+        case Field::principal: return set_text(c, i, u.principal);
+        case Field::org_unit_id: return set_value(c, i, Int32GetDatum(u.owner.org_unit_id));
+        case Field::project: return set_text(c, i, u.owner.project);
+        case Field::activity_type: return set_text(c, i, u.activity_type);
+        case Field::activity_id: return set_text(c, i, u.activity_id);
+        case Field::attrs:
+            if (!u.attrs_json.empty()) return set_text(c, i, u.attrs_json, false);
+            return set_text(c, i, u.rec.attrs.dump(), false);
+        case Field::tokens: return set_value(c, i, usage_datum(u.rec.tokens));
+        case Field::list_cost: return set_text(c, i, u.list_cost);
+        case Field::currency: return set_text(c, i, u.currency);
+        case Field::price_id: return set_value(c, i, Int64GetDatum(u.price_id), u.price_id == 0);
+        case Field::owner_reason: return set_text(c, i, u.owner.reason);
+        case Field::owner_rule_id: return set_value(c, i, Int64GetDatum(u.owner.rule_id), u.owner.rule_id == 0);
+        case Field::source: return set_text(c, i, source_of(u.rec));
+        case Field::period: return set_value(c, i, DateADTGetDatum(b.period[i]));
+        case Field::adjusts_period: return set_value(c, i, DateADTGetDatum(b.natural[i]), b.period[i] == b.natural[i]);
+    }
+}
 
 // Restores the memory context when C++ unwinds through write_usage().
 struct ContextRestore {
@@ -261,46 +347,15 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
     uint64 nclaimed = 0;
 
     // 2. The columns of every row (only claimed ones are inserted).
+    DateADT* period = static_cast<DateADT*>(palloc_or_throw(sizeof(DateADT) * n));
+    for (size_t i = 0; i < n; ++i)
+        period[i] = booked[std::lower_bound(months.begin(), months.end(), natural[i]) - months.begin()];
+    const Batch batch{rows, ids, natural, period};
     Column cols[kInsertArgs];
-    for (Column& c : cols) c = column(n);
-    auto fill = [&](size_t k, size_t i) {
-        const cb::core::PricedUsage& u = rows[i];
-        cols[0].values[k] = Int64GetDatum(ids[i]);
-        cols[0].nulls[k] = false;
-        cols[1].values[k] = TimestampTzGetDatum(*u.rec.occurred_at);
-        cols[1].nulls[k] = false;
-        set_text(cols[2], k, u.rec.request_id);
-        set_text(cols[3], k, u.rec.provider);
-        set_text(cols[4], k, u.rec.model);
-        set_text(cols[5], k, u.rec.service_tier);
-        set_text(cols[6], k, u.principal);
-        cols[7].values[k] = Int32GetDatum(u.owner.org_unit_id);
-        cols[7].nulls[k] = false;
-        set_text(cols[8], k, u.owner.project);
-        set_text(cols[9], k, u.activity_type);
-        set_text(cols[10], k, u.activity_id);
-        set_text(cols[11], k, u.attrs_json.empty() ? u.rec.attrs.dump() : u.attrs_json, false);
-        cols[12].values[k] = usage_datum(u.rec.tokens);
-        cols[12].nulls[k] = false;
-        set_text(cols[13], k, u.list_cost);
-        set_text(cols[14], k, u.currency);
-        cols[15].values[k] = Int64GetDatum(u.price_id);
-        cols[15].nulls[k] = u.price_id == 0;
-        set_text(cols[16], k, u.owner.reason);
-        cols[17].values[k] = Int64GetDatum(u.owner.rule_id);
-        cols[17].nulls[k] = u.owner.rule_id == 0;
-        set_text(cols[18], k, std::string(u.rec.format[0] ? u.rec.format : "ingest"));
-        size_t m = std::lower_bound(months.begin(), months.end(), natural[i]) - months.begin();
-        cols[19].values[k] = DateADTGetDatum(booked[m]);
-        cols[19].nulls[k] = false;
-        cols[20].values[k] = DateADTGetDatum(natural[i]);
-        cols[20].nulls[k] = booked[m] == natural[i];
-    };
-    for (size_t i = 0; i < n; ++i) fill(i, i);
-
-    static const Oid elem_types[kInsertArgs] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-                                                INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, InvalidOid,
-                                                TEXTOID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID, DATEOID, DATEOID};
+    for (int k = 0; k < kInsertArgs; ++k) {
+        cols[k] = column(n);
+        for (size_t i = 0; i < n; ++i) put(cols[k], i, kUsageColumns[k].field, batch);
+    }
     size_t nkept = 0;
     std::vector<bool> kept(n, true);
     with_plans([&] {
@@ -326,7 +381,8 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
             if (!rows[i].rec.request_id.empty() && !std::binary_search(won.begin(), won.end(), ids[i])) kept[i] = false;
         for (size_t i = 0; i < n; ++i) {
             if (!kept[i]) continue;
-            if (nkept != i) fill(nkept, i);
+            if (nkept != i)
+                for (Column& c : cols) set_value(c, nkept, c.values[i], c.nulls[i]);
             ++nkept;
         }
     } else {
@@ -336,7 +392,7 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
         with_plans([&] {
             Datum args[kInsertArgs];
             for (int k = 0; k < kInsertArgs; ++k)
-                args[k] = make_array(cols[k], static_cast<int>(nkept), k == 12 ? g_token_usage_type : elem_types[k]);
+                args[k] = make_array(cols[k], static_cast<int>(nkept), element_type(kUsageColumns[k]));
             int rc = SPI_execute_plan(g_insert_plan, args, nullptr, false, 0);
             if (rc != SPI_OK_INSERT) elog(ERROR, "writing usage failed: %s", SPI_result_code_string(rc));
         });
@@ -354,7 +410,7 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
             if (kept[i]) continue;
             set_text(dp, k, rows[i].rec.provider, false);
             set_text(dr, k, rows[i].rec.request_id, false);
-            set_text(ds, k, std::string(rows[i].rec.format[0] ? rows[i].rec.format : "ingest"), false);
+            set_text(ds, k, source_of(rows[i].rec), false);
             ++k;
         }
         with_plans([&] {

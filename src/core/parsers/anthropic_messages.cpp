@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/usage_json.hpp"
 #include "core/usage_record.hpp"
+#include "core/utf8.hpp"
 
 #include <string>
 
@@ -37,7 +38,7 @@ void parse_anthropic_messages(const nlohmann::json& doc, std::vector<UsageRecord
     // only carries a partial count and is not accepted.
     const bool delta = type == "message_delta";
     if (!type.empty() && type != "message" && !delta)
-        uj::not_this_format(kFormat, "type is \"" + uj::clip(type, 40) + "\", expected \"message\"");
+        uj::not_this_format(kFormat, "type is \"" + utf8_clip(type, 40) + "\", expected \"message\"");
     if (type.empty() && uj::member(doc, "object", ""))
         uj::not_this_format(kFormat, "no type \"message\" (the document has an \"object\" member)");
     const nlohmann::json* usage = uj::object_member(doc, "usage", "");

@@ -17,6 +17,7 @@
 #include "core/error.hpp"
 #include "core/usage_json.hpp"
 #include "core/usage_record.hpp"
+#include "core/utf8.hpp"
 
 #include <string>
 
@@ -71,7 +72,7 @@ void parse_bedrock_converse(const nlohmann::json& doc, std::vector<UsageRecord>&
                 write_1h = uj::plus(write_1h, n, dw);
             else
                 throw Error(sqlstate::invalid_text_representation,
-                            dw + ".ttl \"" + uj::clip(ttl, 40) + "\" is not a known cache TTL", {},
+                            dw + ".ttl \"" + utf8_clip(ttl, 40) + "\" is not a known cache TTL", {},
                             "known TTLs: 5m, 1h");
         }
         const int64_t sum = uj::plus(write_5m, write_1h, uw + ".cacheDetails");

@@ -17,6 +17,7 @@
 #include "core/error.hpp"
 #include "core/usage_json.hpp"
 #include "core/usage_record.hpp"
+#include "core/utf8.hpp"
 
 #include <string>
 
@@ -36,7 +37,7 @@ void parse_record(const json& rec, const std::string& what, std::vector<UsageRec
     }
     const std::string schema = uj::text(rec, "schemaType", what);
     if (!schema.empty() && schema != "ModelInvocationLog")
-        uj::not_this_format(kFormat, label + " has schemaType \"" + uj::clip(schema, 40) +
+        uj::not_this_format(kFormat, label + " has schemaType \"" + utf8_clip(schema, 40) +
                                          "\", expected \"ModelInvocationLog\"");
     const json* in = uj::object_member(rec, "input", what);
     const json* output = uj::object_member(rec, "output", what);

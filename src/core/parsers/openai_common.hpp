@@ -11,6 +11,7 @@
 #include "core/token_usage.hpp"
 #include "core/usage_json.hpp"
 #include "core/usage_record.hpp"
+#include "core/utf8.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +68,7 @@ inline void expect_object_kind(const json& doc, const char* format, std::string_
     if (o->is_string()) {
         const std::string& s = o->get_ref<const std::string&>();
         if (s == a || (!b.empty() && s == b)) return;
-        uj::not_this_format(format, "object is \"" + uj::clip(s, 80) + "\", expected \"" + std::string(a) +
+        uj::not_this_format(format, "object is \"" + utf8_clip(s, 80) + "\", expected \"" + std::string(a) +
                                         "\"" + (b.empty() ? std::string() : " or \"" + std::string(b) + "\""));
     }
     uj::not_this_format(format, std::string("object must be a string, not ") + o->type_name());

@@ -46,7 +46,7 @@ void parse_result(const json& res, const std::string& where, const std::string& 
                     where + " must be a JSON object, not " + res.type_name());
     std::string kind = uj::text(res, "object", where);
     if (!kind.empty() && kind != kResultObject)
-        uj::not_this_format(kFormat, where + ".object is \"" + uj::clip(kind, 80) +
+        uj::not_this_format(kFormat, where + ".object is \"" + utf8_clip(kind, 80) +
                                          "\": only completions usage (" + kResultObject + ") is read");
 
     int64_t input = uj::count(res, "input_tokens", where);
@@ -115,7 +115,7 @@ void parse_bucket(const json& bucket, const std::string& where, std::vector<Usag
     std::string kind = uj::text(bucket, "object", where);
     if (kind != "bucket")
         uj::not_this_format(kFormat, (where.empty() ? std::string("object") : field_name(where, "object")) +
-                                         " is \"" + uj::clip(kind, 80) + "\", expected \"bucket\"");
+                                         " is \"" + utf8_clip(kind, 80) + "\", expected \"bucket\"");
     const json* results = uj::array_member(bucket, "results", where);
     if (!results) uj::not_this_format(kFormat, (where.empty() ? std::string("the bucket") : where) +
                                                    " has no results array");
@@ -136,7 +136,7 @@ void parse_openai_usage(const json& doc, std::vector<UsageRecord>& out) {
     }
     if (kind != "page")
         uj::not_this_format(kFormat, kind.empty() ? std::string("no object field (expected \"page\" or \"bucket\")")
-                                                  : "object is \"" + uj::clip(kind, 80) +
+                                                  : "object is \"" + utf8_clip(kind, 80) +
                                                         "\", expected \"page\" or \"bucket\"");
     const json* data = uj::array_member(doc, "data", "");
     if (!data) uj::not_this_format(kFormat, "the page has no data array");

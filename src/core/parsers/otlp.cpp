@@ -31,6 +31,7 @@
 #include "core/provider.hpp"
 #include "core/usage_json.hpp"
 #include "core/usage_record.hpp"
+#include "core/utf8.hpp"
 
 #include <string>
 #include <unordered_map>
@@ -186,11 +187,11 @@ std::optional<Timestamp> start_time(const json& span, const std::string& what) {
     }
     if (!ok)
         throw Error(sqlstate::invalid_text_representation,
-                    field + " is not a time: " + uj::clip(v->dump(), 80), {},
+                    field + " is not a time: " + utf8_clip(v->dump(), 80), {},
                     "OTLP/JSON writes nanoseconds since 1970 as a decimal string");
     if (nanos == 0) return std::nullopt;
     std::optional<Timestamp> t = from_unix_nanos(nanos);
-    if (!t) throw Error(sqlstate::invalid_text_representation, field + " is out of range: " + uj::clip(v->dump(), 80));
+    if (!t) throw Error(sqlstate::invalid_text_representation, field + " is out of range: " + utf8_clip(v->dump(), 80));
     return t;
 }
 
