@@ -180,6 +180,7 @@ const char* state_colour(const std::string& budget_state) {
     if (budget_state == "over") return "#d62728";
     if (budget_state == "forecast_over") return "#f28e2b";
     if (budget_state == "warning") return "#e6a700";
+    if (budget_state == "insufficient_history") return "#8c8c8c";  // grey: too little data to say
     return "#3a9d5d";
 }
 
@@ -212,8 +213,12 @@ void trend_charts(Page& p, const Statement& s) {
         const Forecast& fc = *s.forecast;
         p.raw(" &nbsp; <span class=\"swatch\" style=\"background:" + std::string(kForecastColour) +
               "\"></span>");
-        p.esc("forecast for " + s.period_end + ": " + fc.projected.text + " (likely between " +
-              fc.low.text + " and " + fc.high.text + ")");
+        if (fc.state == "insufficient_history")
+            p.esc("forecast for " + s.period_end + ": " + fc.projected.text +
+                  " (a run rate: too few days and too little history for a range)");
+        else
+            p.esc("forecast for " + s.period_end + ": " + fc.projected.text + " (likely between " + fc.low.text +
+                  " and " + fc.high.text + ")");
     } else {
         p.esc(" (the month is complete: no forecast)");
     }

@@ -162,9 +162,12 @@ void read_daily(const json& doc, Statement& s) {
     }
     s.as_of_index = as_of_index < 0 ? static_cast<int>(s.days.size()) - 1 : as_of_index;
     const json& fc = member(doc, "forecast", "document");
-    if (!fc.is_null())
+    if (!fc.is_null()) {
         s.forecast = Forecast{amount(fc, "projected", "forecast"), amount(fc, "low", "forecast"),
-                              amount(fc, "high", "forecast")};
+                              amount(fc, "high", "forecast"), {}};
+        if (fc.is_object() && fc.contains("state") && fc["state"].is_string())
+            s.forecast->state = fc["state"].get<std::string>();
+    }
 }
 
 std::vector<UnitCostRow> unit_cost_rows(const json& doc) {

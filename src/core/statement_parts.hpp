@@ -49,6 +49,9 @@ struct BudgetRow {
 
 struct Forecast {
     Amount projected, low, high;
+    // chargeback.forecast()'s state: "insufficient_history" when the projection is a run rate
+    // from too few days (the page says so); empty in documents without one.
+    std::string state;
 };
 
 struct UnitCostRow {

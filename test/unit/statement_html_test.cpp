@@ -108,6 +108,19 @@ TEST(StatementHtml, ShowsExactAmountsAsGiven) {
     EXPECT_NE(html.find("(no project)"), std::string::npos);
 }
 
+// A forecast from too little data says it is a run rate, and a budget in that state is grey,
+// not green (2 December: the page read "likely between 2422.31 and 312978.80").
+TEST(StatementHtml, SaysWhenTheForecastHasTooLittleData) {
+    auto doc = sample();
+    doc["forecast"]["state"] = "insufficient_history";
+    doc["budgets"][0]["state"] = "insufficient_history";
+    const std::string html = statement_html(doc);
+    EXPECT_NE(html.find("forecast for 2088-06-30: 37.04 (a run rate: too few days and too little history for a range)"),
+              std::string::npos);
+    EXPECT_EQ(html.find("likely between"), std::string::npos);
+    EXPECT_NE(html.find("#8c8c8c"), std::string::npos);
+}
+
 TEST(StatementHtml, SaysWhichUnitsItCovers) {
     const std::string html = statement_html(sample());
     EXPECT_NE(html.find("This statement covers Engineering (ENG) and its 1 sub-unit: Platform (ENG-PLAT)."),
