@@ -11,34 +11,35 @@ namespace cb::pg {
 
 Datum accounting_zone() { return CStringGetTextDatum(chargeback_timezone()); }
 
+namespace {
+
+// An infinite time gives the infinite date, as SQL's casts do.
+bool infinite_date(TimestampTz at, DateADT* d) {
+    if (TIMESTAMP_IS_NOBEGIN(at))
+        DATE_NOBEGIN(*d);
+    else if (TIMESTAMP_IS_NOEND(at))
+        DATE_NOEND(*d);
+    else
+        return false;
+    return true;
+}
+
+}  // namespace
+
 DateADT accounting_month(TimestampTz at, Datum zone) {
     DateADT d;
-    if (TIMESTAMP_IS_NOBEGIN(at)) {
-        DATE_NOBEGIN(d);
-    } else if (TIMESTAMP_IS_NOEND(at)) {
-        DATE_NOEND(d);
-    } else if (chargeback_timezone_is_utc()) {
-        d = cb::core::utc_month_start(at);
-    } else {
-        Datum month = DirectFunctionCall3(timestamptz_trunc_zone, CStringGetTextDatum("month"), TimestampTzGetDatum(at), zone);
-        d = DatumGetDateADT(DirectFunctionCall1(timestamp_date, DirectFunctionCall2(timestamptz_zone, zone, month)));
-    }
-    return d;
+    if (infinite_date(at, &d)) return d;
+    if (chargeback_timezone_is_utc()) return cb::core::utc_month_start(at);
+    Datum month = DirectFunctionCall3(timestamptz_trunc_zone, CStringGetTextDatum("month"), TimestampTzGetDatum(at), zone);
+    return DatumGetDateADT(DirectFunctionCall1(timestamp_date, DirectFunctionCall2(timestamptz_zone, zone, month)));
 }
 
 DateADT accounting_day(TimestampTz at, Datum zone) {
     DateADT d;
-    if (TIMESTAMP_IS_NOBEGIN(at)) {
-        DATE_NOBEGIN(d);
-    } else if (TIMESTAMP_IS_NOEND(at)) {
-        DATE_NOEND(d);
-    } else if (chargeback_timezone_is_utc()) {
-        d = cb::core::utc_day(at);
-    } else {
-        d = DatumGetDateADT(
-            DirectFunctionCall1(timestamp_date, DirectFunctionCall2(timestamptz_zone, zone, TimestampTzGetDatum(at))));
-    }
-    return d;
+    if (infinite_date(at, &d)) return d;
+    if (chargeback_timezone_is_utc()) return cb::core::utc_day(at);
+    return DatumGetDateADT(
+        DirectFunctionCall1(timestamp_date, DirectFunctionCall2(timestamptz_zone, zone, TimestampTzGetDatum(at))));
 }
 
 }  // namespace cb::pg
