@@ -47,10 +47,11 @@ void _PG_init(void) {
     DefineCustomStringVariable("chargeback.timezone", "Time zone of accounting periods (months, budget days).",
                                "Usage is booked in the month it occurred in this time zone.", &cb_timezone, "UTC",
                                PGC_SUSET, 0, nullptr, nullptr, nullptr);
-    // Read by the audit triggers (src/sql/0.2.0/82_audit.sql), which also require a superuser
-    // session: a placeholder set before this module loads is not checked by PostgreSQL.
-    DefineCustomBoolVariable("chargeback.restoring", "A pg_restore is loading the extension's tables.",
-                             "The audit log is restored as dumped; restored rows are not logged again.",
+    // Read by chargeback.restoring() (restore.cpp), which also requires a superuser session:
+    // a placeholder set before this module loads is not checked by PostgreSQL. pg_restore and
+    // pg_dump scripts are recognised without it; it is for other restores.
+    DefineCustomBoolVariable("chargeback.restoring", "This session restores a dump of the extension's tables.",
+                             "Restored rows load as dumped: foreign keys and ordinary triggers are off for them.",
                              &cb_restoring, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     // Holds tie up a block budget until they expire or settle: the ingest role may not
     // choose how long (a superuser setting).
