@@ -11,7 +11,7 @@
 #   KEEP=1          leave the cluster running (it prints how to connect)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/lib/postgresql/15/bin:$PATH
+export PATH=${PG_BIN:-/usr/lib/postgresql/15/bin}:$PATH
 bash scripts/deps.sh
 echo "== build and install the extension and the chargeback CLI"
 make -s -j2 >/dev/null

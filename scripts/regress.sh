@@ -9,7 +9,7 @@
 # /tmp/pg_chargeback_regress) to read regression.diffs and results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/lib/postgresql/15/bin:$PATH
+export PATH=${PG_BIN:-/usr/lib/postgresql/15/bin}:$PATH
 # with_llvm=no: the tests do not need the JIT bitcode (a second full compile with clang);
 # `make && make install` still builds and installs it.
 make -s -j2 with_llvm=no >/dev/null

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-export PATH=/usr/lib/postgresql/15/bin:$PATH
+export PATH=${PG_BIN:-/usr/lib/postgresql/15/bin}:$PATH
 
 bash scripts/deps.sh
 

@@ -7,7 +7,7 @@
 # BENCH_ROWS scales the data (cost: 1000000 values; ingest: 100000 envelopes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export PATH=/usr/lib/postgresql/15/bin:$PATH
+export PATH=${PG_BIN:-/usr/lib/postgresql/15/bin}:$PATH
 bash scripts/deps.sh
 make -s -j2 >/dev/null && make -s install >/dev/null
 dir=$(mktemp -d /tmp/pg_chargeback_bench.XXXXXX)
