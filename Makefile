@@ -14,15 +14,19 @@ OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 # concatenated in the order below into the install script of the current version (as
 # pgvector builds vector--X.sql from sql/vector.sql). Released scripts are kept verbatim in
 # src/sql/released/ (checksums in src/sql/released.sha256, checked by scripts/test.sh);
-# src/sql/upgrades/ holds the hand-written upgrade from each release to the next.
+# src/sql/upgrades/*.sql.in are the hand-written upgrades from each release to the next: they
+# say what they add, replace, alter and drop, and name each new or replaced object with a line
+# `#add chargeback.NAME` or `#replace chargeback.NAME` that scripts/sql_expand.pl fills in from
+# the feature files (so no body is written twice, and an upgrade cannot drift from them).
 # sql/oldextversions.sql proves that a fresh install and an upgrade from 0.1.0 are the same.
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 SQL_FEATURES = schema roles token_usage token_rates cost price import_prices attribution usage ingest \
                explain reprice forecast budget budget_spend allocate allocation rollup showback \
                statement jobs archive builtin_catalog guard security audit privileges
 SQL_SOURCES = $(addprefix src/sql/,$(addsuffix .sql,$(SQL_FEATURES)))
-DATA = $(sort $(wildcard src/sql/released/*.sql src/sql/upgrades/*.sql))
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+UPGRADES = $(notdir $(patsubst %.sql.in,%.sql,$(wildcard src/sql/upgrades/*.sql.in)))
+DATA = $(sort $(wildcard src/sql/released/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADES)
 
 REGRESS = guard token_usage token_rates cost builtin_catalog price_catalog model_resolution import_prices parallel_sum attribution ingest_formats ingest_bulk reprice ingest_hostile budgets budget_spend allocate allocation jobs showback statement security security_temp_objects security_holds archive plpgsql_check oldextversions
 REGRESS_OPTS = --load-extension=$(EXTENSION)
@@ -49,3 +53,6 @@ $(CORE_SRCS:.cpp=.o): override CPPFLAGS := -I$(srcdir)/src -DCB_CORE_BUILD
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ > $@
+
+$(UPGRADES): %.sql: src/sql/upgrades/%.sql.in $(SQL_SOURCES) scripts/sql_expand.pl
+	perl scripts/sql_expand.pl $< $(SQL_SOURCES) > $@.tmp && mv $@.tmp $@
