@@ -142,3 +142,18 @@ INSERT INTO budget (name, scope, scope_value, period, amount, currency) VALUES (
 SELECT ingest('{"provider": "yenco", "model": "y1", "request_id": "yen-2", "tokens": {"input": 1}}') > 0 AS recorded;
 SELECT b.name, b.currency, s.spend FROM budget_status s JOIN budget b USING (budget_id) WHERE b.name LIKE 'yen%' ORDER BY b.name;
 DELETE FROM budget WHERE name LIKE 'yen%';
+
+-- The scope rule SQL calls (chargeback.budget_covers, src/core/budget_match.cpp): half-open
+-- validity, open ends, NULLs that cover nothing, a model budget by reported or resolved name.
+SELECT chargeback.budget_covers('project', 'p1', '2026-01-01 00:00+00', '2026-02-01 00:00+00', t, false, 'p1', NULL, 'openai', 'm', NULL) AS covers,
+       t AT TIME ZONE 'UTC' AS utc
+FROM unnest(ARRAY['2025-12-31 23:59:59.999999+00', '2026-01-01 00:00:00+00', '2026-01-31 23:59:59.999999+00',
+                  '2026-02-01 00:00:00+00']::timestamptz[]) t;
+SELECT chargeback.budget_covers('global', NULL, NULL, NULL, now(), false, NULL, NULL, NULL, NULL, NULL) AS global_open,
+       chargeback.budget_covers('project', NULL, NULL, NULL, now(), false, 'p1', NULL, NULL, NULL, NULL) AS null_value,
+       chargeback.budget_covers('project', 'p1', NULL, NULL, now(), false, NULL, NULL, NULL, NULL, NULL) AS null_project,
+       chargeback.budget_covers('org_unit', 'eng', NULL, NULL, now(), true, NULL, NULL, NULL, NULL, NULL) AS unit_covered,
+       chargeback.budget_covers('org_unit', 'eng', NULL, NULL, now(), false, NULL, NULL, NULL, NULL, NULL) AS unit_not_covered,
+       chargeback.budget_covers('model', 'gpt-5', NULL, NULL, now(), false, NULL, NULL, 'openai', 'gpt-5-2026-01-01', 'gpt-5') AS by_resolved,
+       chargeback.budget_covers('principal', 'ann', NULL, 'infinity', 'infinity', false, NULL, 'ann', NULL, NULL, NULL) AS open_end_infinity;
+SELECT chargeback.budget_covers('team', 'x', NULL, NULL, now(), false, NULL, NULL, NULL, NULL, NULL);

@@ -16,6 +16,22 @@ BudgetScope budget_scope_from_name(std::string_view name) {
     throw Error(sqlstate::invalid_parameter_value, "unknown budget scope \"" + std::string(name) + "\"");
 }
 
+bool budget_covers(const BudgetDef& b, bool unit_covered, const BudgetRow& row) {
+    const Timestamp at = row.occurred_at;
+    // INT64_MAX is no end (SQL's NULL valid_to), which even a time of +infinity is before.
+    if (!(b.valid_from <= at && (at < b.valid_to || b.valid_to == INT64_MAX))) return false;
+    auto is = [&](const std::optional<std::string_view>& v) { return v && *v == b.scope_value; };
+    switch (b.scope) {
+        case BudgetScope::global: return true;
+        case BudgetScope::org_unit: return unit_covered;
+        case BudgetScope::project: return is(row.project);
+        case BudgetScope::principal: return is(row.principal);
+        case BudgetScope::provider: return is(row.provider);
+        case BudgetScope::model: return is(row.model) || is(row.resolved_model);
+    }
+    return false;
+}
+
 BudgetMatcher::BudgetMatcher(std::vector<BudgetDef> budgets, const std::vector<std::pair<int64_t, int32_t>>& units)
     : budgets_(std::move(budgets)) {
     std::unordered_map<int64_t, size_t> org_budgets;
@@ -40,7 +56,7 @@ void BudgetMatcher::add_valid(const std::vector<size_t>& candidates, const Budge
     const Timestamp at = row.occurred_at;
     for (size_t i : candidates) {
         const BudgetDef& b = budgets_[i];
-        // INT64_MAX is no end (SQL's NULL valid_to), which even a time of +infinity is before.
+        // The index found the scope; the validity window is budget_covers' own.
         if (b.valid_from <= at && (at < b.valid_to || b.valid_to == INT64_MAX) && row.currency == b.currency)
             out.push_back(b.budget_id);
     }

@@ -42,6 +42,15 @@ struct BudgetRow {
     std::optional<std::string_view> currency;
 };
 
+// The rule, for one budget: b covers row when row.occurred_at is in [valid_from, valid_to) and
+// its scope matches: global always; org_unit when unit_covered (row's unit is b's unit or a
+// descendant); project, principal and provider by equal value; model when the reported name
+// or the catalog name it resolves to equals b's value. A NULL row field matches nothing.
+// Currency is the caller's to check. SQL calls it (chargeback.budget_covers, for
+// applicable_budgets and the backfill of a new budget); BudgetMatcher::match is its indexed
+// form for the usage trigger (test/unit/budget_match_test.cpp checks that they agree).
+bool budget_covers(const BudgetDef& b, bool unit_covered, const BudgetRow& row);
+
 class BudgetMatcher {
 public:
     // units: (budget_id, org_unit_id) for every org_unit budget and every unit it covers

@@ -336,3 +336,36 @@ CB_FUNCTION(cb_usage_budget_sync) {
     MemoryContextDelete(sums_cxt);
     return PointerGetDatum(nullptr);
 }
+
+// budget_covers(scope, scope_value, valid_from, valid_to, at, unit_covered, project,
+// principal, provider, model, resolved_model) -> boolean: core::budget_covers, the one home of
+// the scope rule, for SQL (applicable_budgets, budget_backfill). NULL valid_from/valid_to are
+// open ends; a NULL time, scope or (non-global) scope value covers nothing.
+CB_FUNCTION(cb_budget_covers) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(4)) PG_RETURN_BOOL(false);
+    auto opt_text = [&](int n) -> std::optional<std::string_view> {
+        if (PG_ARGISNULL(n)) return std::nullopt;
+        return text_view(PG_GETARG_TEXT_PP(n));
+    };
+    std::string_view scope = text_view(PG_GETARG_TEXT_PP(0));
+    std::optional<std::string_view> value = opt_text(1);
+    core::BudgetRow row;
+    row.occurred_at = PG_GETARG_TIMESTAMPTZ(4);
+    row.project = opt_text(6);
+    row.principal = opt_text(7);
+    row.provider = opt_text(8);
+    row.model = opt_text(9);
+    row.resolved_model = opt_text(10);
+    const bool unit_covered = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+    const int64 from = PG_ARGISNULL(2) ? PG_INT64_MIN : PG_GETARG_TIMESTAMPTZ(2);
+    const int64 to = PG_ARGISNULL(3) ? PG_INT64_MAX : PG_GETARG_TIMESTAMPTZ(3);
+    return guarded([&] {
+        core::BudgetDef d;
+        d.scope = core::budget_scope_from_name(scope);
+        if (!value && d.scope != core::BudgetScope::global) return BoolGetDatum(false);
+        d.scope_value = value ? std::string(*value) : std::string();
+        d.valid_from = from;
+        d.valid_to = to;
+        return BoolGetDatum(core::budget_covers(d, unit_covered, row));
+    });
+}

@@ -186,6 +186,17 @@ CREATE TRIGGER budget_units_on_org_unit AFTER INSERT OR UPDATE OR DELETE ON char
 ALTER TABLE chargeback.budget ENABLE ALWAYS TRIGGER budget_units_on_budget;
 ALTER TABLE chargeback.org_unit ENABLE ALWAYS TRIGGER budget_units_on_org_unit;
 
+-- The scope rule (src/core/budget_match.cpp, the one home the usage trigger indexes): does a
+-- budget with this scope, value and validity cover usage at `at` with these attributes?
+-- unit_covered: the usage's org unit is the budget's unit or one of its descendants;
+-- resolved_model: the catalog name the model resolves to (only model budgets need it).
+CREATE FUNCTION chargeback.budget_covers(scope text, scope_value text, valid_from timestamptz, valid_to timestamptz,
+                                         at timestamptz, unit_covered boolean, project text, principal text,
+                                         provider text, model text, resolved_model text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'cb_budget_covers' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.budget_covers(text, text, timestamptz, timestamptz, timestamptz, boolean, text, text, text, text, text) IS
+    'the budget scope rule: valid_from <= at < valid_to, and global, org_unit (unit_covered), project, principal, provider or model (reported or resolved name) matching';
+
 -- The budgets that apply to usage of this owner, project, principal, provider and model at
 -- `at`. An org_unit budget covers the unit and all its descendants.
 CREATE FUNCTION chargeback.applicable_budgets(at timestamptz, org_unit_id integer, project text,
@@ -195,17 +206,12 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
     SELECT b.* FROM chargeback.budget b
-    WHERE b.valid_from <= at AND (b.valid_to IS NULL OR b.valid_to > at)
-      AND CASE b.scope
-            WHEN 'global' THEN true
-            WHEN 'org_unit' THEN EXISTS (SELECT 1 FROM chargeback.budget_unit bu
-                                         WHERE bu.budget_id = b.budget_id AND bu.org_unit_id = applicable_budgets.org_unit_id)
-            WHEN 'project' THEN b.scope_value = applicable_budgets.project
-            WHEN 'principal' THEN b.scope_value = applicable_budgets.principal
-            WHEN 'provider' THEN b.scope_value = applicable_budgets.provider
-            WHEN 'model' THEN b.scope_value = applicable_budgets.model
-                              OR b.scope_value = chargeback.resolve_model(applicable_budgets.provider, applicable_budgets.model)
-          END
+    WHERE chargeback.budget_covers(b.scope, b.scope_value, b.valid_from, b.valid_to, applicable_budgets.at,
+              b.scope = 'org_unit' AND EXISTS (SELECT 1 FROM chargeback.budget_unit bu
+                                               WHERE bu.budget_id = b.budget_id AND bu.org_unit_id = applicable_budgets.org_unit_id),
+              applicable_budgets.project, applicable_budgets.principal, applicable_budgets.provider,
+              applicable_budgets.model,
+              CASE WHEN b.scope = 'model' THEN chargeback.resolve_model(applicable_budgets.provider, applicable_budgets.model) END)
 $$;
 
 -- A budget's spend, and its open holds, in the period starting at period_start.

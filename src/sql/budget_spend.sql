@@ -158,15 +158,9 @@ BEGIN
     WHERE u.cost IS NOT NULL AND u.currency = NEW.currency
       AND u.period >= (date_trunc('month', ps) - interval '1 month')::date
       AND u.occurred_at >= (ps::timestamp AT TIME ZONE tz)
-      AND u.occurred_at >= NEW.valid_from AND (NEW.valid_to IS NULL OR u.occurred_at < NEW.valid_to)
-      AND CASE NEW.scope
-            WHEN 'global' THEN true
-            WHEN 'org_unit' THEN u.org_unit_id = ANY (units)
-            WHEN 'project' THEN u.project = NEW.scope_value
-            WHEN 'principal' THEN u.principal = NEW.scope_value
-            WHEN 'provider' THEN u.provider = NEW.scope_value
-            WHEN 'model' THEN u.model = NEW.scope_value OR chargeback.resolve_model(u.provider, u.model) = NEW.scope_value
-          END
+      AND chargeback.budget_covers(NEW.scope, NEW.scope_value, NEW.valid_from, NEW.valid_to, u.occurred_at,
+                                   u.org_unit_id = ANY (units), u.project, u.principal, u.provider, u.model,
+                                   CASE WHEN NEW.scope = 'model' THEN chargeback.resolve_model(u.provider, u.model) END)
     GROUP BY 1, 2;
     RETURN NULL;
 END

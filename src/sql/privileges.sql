@@ -21,7 +21,7 @@ BEGIN
                                      'numeric_mul_token_rates', 'is_currency', 'cost', 'normalize_provider',
                                      'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'valid_rule_match',
                                      'allocate', 'forecast', 'forecast_accum', 'forecast_final',
-                                     'period_of', 'day_of', 'accounting_timezone', 'budget_state', 'budget_period_start', 'budget_period_end', 'focus_service',
+                                     'period_of', 'day_of', 'accounting_timezone', 'budget_state', 'budget_covers', 'budget_period_start', 'budget_period_end', 'focus_service',
                                      'max_hold_ttl', 'restoring'))
              ORDER BY p.oid::regprocedure::text
     LOOP

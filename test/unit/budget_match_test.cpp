@@ -118,3 +118,57 @@ TEST(BudgetMatch, OnlyUsageInTheBudgetsCurrency) {
     r.currency.reset();  // unpriced
     EXPECT_TRUE(match(m, r).empty());
 }
+
+// The usage trigger's index (BudgetMatcher::match) and the rule SQL calls (budget_covers)
+// must agree: random budgets of every scope, random rows (NULLs, edges of the windows), and
+// the matcher's answer equals the budgets the rule covers, in the row's currency, ascending.
+TEST(BudgetMatch, IndexAgreesWithTheRule) {
+    uint64_t seed = 42;
+    auto next = [&](uint64_t n) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return (seed >> 33) % n;
+    };
+    const char* values[] = {"a", "b", "c"};
+    const char* currencies[] = {"USD", "EUR"};
+    for (int round = 0; round < 200; ++round) {
+        std::vector<BudgetDef> defs;
+        std::vector<std::pair<int64_t, int32_t>> units;
+        const int n = 1 + static_cast<int>(next(12));
+        for (int i = 0; i < n; ++i) {
+            auto scope = static_cast<BudgetScope>(next(6));
+            int64_t from = next(3) == 0 ? INT64_MIN : static_cast<int64_t>(next(5)) * kHour;
+            int64_t to = next(3) == 0 ? INT64_MAX : from == INT64_MIN ? 3 * kHour : from + static_cast<int64_t>(1 + next(4)) * kHour;
+            BudgetDef d = def(i + 1, scope, scope == BudgetScope::global ? "" : values[next(3)], from, to);
+            d.currency = currencies[next(2)];
+            if (scope == BudgetScope::org_unit)
+                for (int32_t u = 1; u <= 3; ++u)
+                    if (next(2)) units.emplace_back(d.budget_id, u);
+            defs.push_back(d);
+        }
+        const std::vector<BudgetDef> copy = defs;
+        BudgetMatcher m(std::move(defs), units);
+        for (int k = 0; k < 50; ++k) {
+            auto opt = [&]() -> std::optional<std::string_view> {
+                size_t v = next(4);
+                if (v == 3) return std::nullopt;
+                return std::string_view(values[v]);
+            };
+            BudgetRow r;
+            r.occurred_at = static_cast<int64_t>(next(8)) * kHour - kHour;
+            r.org_unit_id = static_cast<int32_t>(next(4));
+            r.project = opt();
+            r.principal = opt();
+            r.provider = opt();
+            r.model = opt();
+            r.resolved_model = opt();
+            r.currency = std::string_view(currencies[next(2)]);
+            std::vector<int64_t> want;
+            for (const BudgetDef& d : copy) {
+                bool unit_covered = false;
+                for (const auto& [id, u] : units) unit_covered |= id == d.budget_id && u == r.org_unit_id;
+                if (d.currency == *r.currency && cb::core::budget_covers(d, unit_covered, r)) want.push_back(d.budget_id);
+            }
+            ASSERT_EQ(match(m, r), want) << "round " << round << " row " << k;
+        }
+    }
+}
