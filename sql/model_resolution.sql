@@ -19,6 +19,8 @@ SELECT price_for('azure', 'prod-chat-east', '2026-06-01') AS before_alias;
 INSERT INTO model_alias (provider, pattern, model, priority, description)
 VALUES ('azure', '^prod-chat-', 'gpt-4o', 10, 'production chat deployments'),
        ('azure', 'chat', 'gpt-4o-mini', 1, 'everything else called chat');
+-- test-chat matches only the low-priority alias, whose gpt-4o-mini has no azure price in
+-- force: a name without a price is no resolution (the next rule is tried; here none).
 SELECT price_for('azure', 'prod-chat-east', '2026-06-01') AS after_alias,
        resolve_model('azure', 'prod-chat-east') AS high_priority_alias,
        resolve_model('azure', 'test-chat') AS low_priority_alias;
@@ -48,3 +50,27 @@ SELECT set_price('openai', 'gpt-4o-mini', 'input=99 output=99', '2026-08-01') IS
 SELECT price_for('openai', 'gpt-4o-mini', '2026-08-02') AS inside;
 ROLLBACK;
 SELECT price_for('openai', 'gpt-4o-mini', '2026-08-02') AS after_rollback;
+
+-- Resolution at the usage time: a name counts only where it has a price in force. Pricing the
+-- dated name from January must not unprice December usage that the undated name priced, at
+-- ingest or on reprice; from January on the dated row prices it (valid_from inclusive).
+SELECT last_value AS usage_id_last, is_called AS usage_id_called FROM usage_usage_id_seq \gset
+SELECT set_price('histco', 'sonnet-x', 'input=3 output=15', '2025-01-01 00:00+00') IS NOT NULL AS undated;
+SELECT ingest('{"provider": "histco", "model": "sonnet-x-20250929", "request_id": "hist-1",
+                "occurred_at": "2025-12-20T10:00:00Z", "tokens": {"input": 1000000}}') > 0 AS december;
+SELECT set_price('histco', 'sonnet-x-20250929', 'input=4 output=20', '2026-01-01 00:00+00') IS NOT NULL AS dated;
+SELECT ingest('{"provider": "histco", "model": "sonnet-x-20250929", "request_id": "hist-2",
+                "occurred_at": "2025-12-31T23:59:59.999999Z", "tokens": {"input": 1000000}}') > 0 AS late_december,
+       ingest('{"provider": "histco", "model": "sonnet-x-20250929", "request_id": "hist-3",
+                "occurred_at": "2026-01-01T00:00:00Z", "tokens": {"input": 1000000}}') > 0 AS january;
+SELECT reprice('2025-12-01 00:00+00', '2026-02-01 00:00+00') >= 0 AS repriced;
+SELECT request_id, status, cost, resolve_model(provider, model, occurred_at) AS resolved
+FROM usage WHERE provider = 'histco' ORDER BY request_id;
+SELECT resolve_model('histco', 'sonnet-x-20250929', '2025-12-31 23:59:59.999999+00') AS before_dated,
+       resolve_model('histco', 'sonnet-x-20250929', '2026-01-01 00:00+00') AS dated_from,
+       resolve_model('histco', 'sonnet-x-20250929', '2024-12-31 00:00+00') AS before_any,
+       price_for('histco', 'sonnet-x-20250929', '2025-12-15 00:00+00') AS december_price;
+-- Leaves nothing for the tests after it (their expected usage ids start at 1).
+DELETE FROM usage WHERE provider = 'histco';
+DELETE FROM price WHERE provider = 'histco';
+SELECT setval('usage_usage_id_seq', :usage_id_last, :'usage_id_called') IS NOT NULL AS ids_restored;

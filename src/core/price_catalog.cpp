@@ -54,43 +54,56 @@ void PriceCatalog::finish() {
     resolved_.clear();
 }
 
-const std::string* PriceCatalog::resolve_uncached(const std::string& provider,
-                                                  const std::string& name,
-                                                  const RegexSearch& search) {
+std::vector<const std::string*> PriceCatalog::candidates(const std::string& provider, const std::string& name,
+                                                        const RegexSearch& search) const {
     auto pit = providers_.find(provider);
     const Models* models = pit == providers_.end() ? nullptr : &pit->second;
 
-    std::vector<std::string> candidates{name};
+    std::vector<std::string> names{name};
     size_t slash = name.find('/');
-    if (slash != std::string::npos && slash + 1 < name.size()) candidates.push_back(name.substr(slash + 1));
-    for (size_t i = 0, n = candidates.size(); i < n; ++i)
+    if (slash != std::string::npos && slash + 1 < name.size()) names.push_back(name.substr(slash + 1));
+    for (size_t i = 0, n = names.size(); i < n; ++i)
         for (std::string_view rp : kRegionPrefixes)
-            if (candidates[i].compare(0, rp.size(), rp) == 0 && candidates[i].size() > rp.size())
-                candidates.push_back(candidates[i].substr(rp.size()));
+            if (names[i].compare(0, rp.size(), rp) == 0 && names[i].size() > rp.size())
+                names.push_back(names[i].substr(rp.size()));
 
-    for (const std::string& cand : candidates) {
+    std::vector<const std::string*> out;
+    auto add = [&](const std::string* m) {
+        for (const std::string* o : out)
+            if (*o == *m) return;
+        out.push_back(m);
+    };
+    for (const std::string& cand : names) {
         if (models) {
             auto it = models->find(cand);
-            if (it != models->end()) return &it->first;
+            if (it != models->end()) add(&it->first);
         }
         for (const ModelAlias& a : aliases_) {
             if (a.provider != provider) continue;
-            if (search(a.pattern, cand)) return &a.model;
+            if (search(a.pattern, cand)) add(&a.model);
         }
         if (!models) continue;
-        // Longest catalog model that cand starts with, then a date or version suffix.
+        // Catalog models that cand starts with, then a date or version suffix, longest first.
         for (size_t pos = cand.size(); pos-- > 0;) {
             char c = cand[pos];
             if (c != '-' && c != '@') continue;
             auto it = models->find(cand.substr(0, pos));
-            if (it != models->end() && is_version_suffix(std::string_view(cand).substr(pos + 1)))
-                return &it->first;
+            if (it != models->end() && is_version_suffix(std::string_view(cand).substr(pos + 1))) add(&it->first);
         }
     }
-    return nullptr;
+    return out;
 }
 
-const std::string* PriceCatalog::resolve_model(std::string_view provider, std::string_view model,
+bool PriceCatalog::in_force(const Models& models, const std::string& model, int64_t at) const {
+    auto it = models.find(model);
+    if (it == models.end()) return false;  // an alias to a model with no price
+    for (const auto& [tier, rows] : it->second.by_tier)
+        for (const PriceRow& r : rows)
+            if (r.valid_from <= at && at < r.valid_to) return true;
+    return false;
+}
+
+const std::string* PriceCatalog::resolve_model(std::string_view provider, std::string_view model, int64_t at,
                                                const RegexSearch& search) {
     std::string key;
     key.reserve(provider.size() + model.size() + 1);
@@ -99,13 +112,16 @@ const std::string* PriceCatalog::resolve_model(std::string_view provider, std::s
     auto it = resolved_.find(key);
     if (it != resolved_.end()) {
         ++resolution_hits_;
-        return it->second.empty() ? nullptr : &it->second;
+    } else {
+        ++resolutions_;
+        it = resolved_.emplace(std::move(key), candidates(std::string(provider), std::string(model), search)).first;
     }
-    ++resolutions_;
-    const std::string* r = resolve_uncached(std::string(provider), std::string(model), search);
-    auto& slot = resolved_[key];
-    slot = r ? *r : std::string();
-    return slot.empty() ? nullptr : &slot;
+    if (it->second.empty()) return nullptr;
+    auto pit = providers_.find(std::string(provider));
+    if (pit == providers_.end()) return nullptr;
+    for (const std::string* m : it->second)
+        if (in_force(pit->second, *m, at)) return m;
+    return nullptr;
 }
 
 const PriceRow* PriceCatalog::pick(const std::vector<PriceRow>& rows, int64_t at, int64_t prompt) const {
@@ -121,7 +137,7 @@ const PriceRow* PriceCatalog::pick(const std::vector<PriceRow>& rows, int64_t at
 const PriceRow* PriceCatalog::find(std::string_view provider, std::string_view model, int64_t at,
                                    std::string_view tier, int64_t prompt_tokens,
                                    const RegexSearch& search) {
-    const std::string* resolved = resolve_model(provider, model, search);
+    const std::string* resolved = resolve_model(provider, model, at, search);
     if (!resolved) return nullptr;
     auto pit = providers_.find(std::string(provider));
     if (pit == providers_.end()) return nullptr;

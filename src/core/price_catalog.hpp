@@ -1,14 +1,17 @@
 // The price catalog in memory, and price resolution: which catalog row prices a request
 // reported as (provider, model, time, service tier, prompt size).
 //
-// Model resolution, first hit wins, for the reported name and then for the name without a
-// provider prefix ("openai/gpt-4o") or a Bedrock cross-region prefix ("us."):
+// Model resolution at a time, first hit wins, for the reported name and then for the name
+// without a provider prefix ("openai/gpt-4o") or a Bedrock cross-region prefix ("us."); a
+// catalog model counts only if it has a price (any tier) in force at that time, else the
+// next rule is tried (a dated name priced from January must not unprice December usage that
+// the undated name priced):
 //   1. the exact catalog model;
 //   2. model_alias rows of the provider, highest priority first (a regex search);
 //   3. the longest catalog model that the name starts with, followed by '-' or '@' and a
 //      date or version suffix (claude-sonnet-4-5-20250929 -> claude-sonnet-4-5,
 //      gpt-4o-2024-08-06 -> gpt-4o, gemini-1.5-pro-002 -> gemini-1.5-pro).
-// The resolved name is cached per (provider, model). Tier: the requested tier's row valid at
+// The candidate names, in rule order, are cached per (provider, model). Tier: the requested tier's row valid at
 // that time, else the standard tier's. Long context: the row with the largest
 // min_prompt_tokens that the prompt exceeds.
 #pragma once
@@ -54,8 +57,8 @@ public:
     void add_alias(ModelAlias alias);
     void finish();  // orders aliases; call once after loading
 
-    // The catalog model a reported name resolves to, or nullptr.
-    const std::string* resolve_model(std::string_view provider, std::string_view model,
+    // The catalog model a reported name resolves to at `at`, or nullptr.
+    const std::string* resolve_model(std::string_view provider, std::string_view model, int64_t at,
                                      const RegexSearch& search);
     // The row that prices the request, or nullptr. provider and tier must be normalized.
     const PriceRow* find(std::string_view provider, std::string_view model, int64_t at,
@@ -73,13 +76,15 @@ private:
     using Models = std::unordered_map<std::string, ModelPrices>;
 
     const PriceRow* pick(const std::vector<PriceRow>& rows, int64_t at, int64_t prompt) const;
-    const std::string* resolve_uncached(const std::string& provider, const std::string& name,
-                                        const RegexSearch& search);
+    // Every catalog name the rules give for a reported name, in rule order, once each.
+    std::vector<const std::string*> candidates(const std::string& provider, const std::string& name,
+                                               const RegexSearch& search) const;
+    bool in_force(const Models& models, const std::string& model, int64_t at) const;
 
     std::unordered_map<std::string, Models> providers_;
     std::vector<ModelAlias> aliases_;
-    // provider '\0' reported model -> resolved model ("" = none)
-    std::unordered_map<std::string, std::string> resolved_;
+    // provider '\0' reported model -> its candidate catalog names (see candidates())
+    std::unordered_map<std::string, std::vector<const std::string*>> resolved_;
     size_t price_count_ = 0;
     uint64_t resolutions_ = 0, resolution_hits_ = 0;
 };

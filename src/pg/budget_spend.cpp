@@ -226,11 +226,11 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
         tuplestore_rescan(store);
         chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback budget rows", ALLOCSET_DEFAULT_SIZES);
     });
-    // Model budgets match the catalog name too; the catalog caches resolutions, and rows
-    // mostly repeat the previous row's model.
+    // Model budgets match the catalog name too, as it resolves at the row's time (the name
+    // that priced it); the catalog caches each name's candidates, and rows mostly repeat the
+    // previous row's model.
     core::PriceCatalog* catalog = matcher.has_model_budgets() ? &price_catalog() : nullptr;
-    std::string last_provider, last_model;
-    std::optional<std::string_view> last_resolved;
+    std::string last_raw, last_provider;
     SpendSums::Key key;
     RawRows* rows = sums.rows;
     bool done = false;
@@ -249,14 +249,12 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
             for (int t = 0; t < 5; ++t)
                 if (rows->text[t][k]) *fields[t] = std::string_view(rows->text[t][k]);
             if (catalog && r.provider && r.model) {
-                if (*r.provider != last_provider || *r.model != last_model) {
-                    last_provider = *r.provider;
-                    last_model = *r.model;
-                    const std::string* m =
-                        catalog->resolve_model(core::normalize_provider(last_provider), last_model, pg_regex_search);
-                    last_resolved = m ? std::optional<std::string_view>(*m) : std::nullopt;
+                if (*r.provider != last_raw) {
+                    last_raw = *r.provider;
+                    last_provider = core::normalize_provider(last_raw);
                 }
-                r.resolved_model = last_resolved;
+                const std::string* m = catalog->resolve_model(last_provider, *r.model, r.occurred_at, pg_regex_search);
+                if (m) r.resolved_model = std::string_view(*m);
             }
             matcher.match(r, key.budgets);
             sums.slot_of[k] = -1;

@@ -62,12 +62,15 @@ CB_FUNCTION(cb_list_cost) {
     });
 }
 
+// resolve_model(provider, model [, at]): the catalog name at `at` (default: the transaction's
+// time, now()).
 CB_FUNCTION(cb_resolve_model) {
     std::string_view provider = text_view(PG_GETARG_TEXT_PP(0));
     std::string_view model = text_view(PG_GETARG_TEXT_PP(1));
+    const int64 at = PG_NARGS() > 2 ? PG_GETARG_TIMESTAMPTZ(2) : GetCurrentTransactionStartTimestamp();
     return guarded_nullable(fcinfo, [&]() -> std::optional<Datum> {
         const std::string* m = price_catalog().resolve_model(cb::core::normalize_provider(provider),
-                                                             model, pg_regex_search);
+                                                             model, at, pg_regex_search);
         if (!m) return std::nullopt;
         return text_datum(*m);
     });

@@ -211,7 +211,8 @@ AS $$
                                                WHERE bu.budget_id = b.budget_id AND bu.org_unit_id = applicable_budgets.org_unit_id),
               applicable_budgets.project, applicable_budgets.principal, applicable_budgets.provider,
               applicable_budgets.model,
-              CASE WHEN b.scope = 'model' THEN chargeback.resolve_model(applicable_budgets.provider, applicable_budgets.model) END)
+              CASE WHEN b.scope = 'model' THEN chargeback.resolve_model(applicable_budgets.provider, applicable_budgets.model,
+                                                                        applicable_budgets.at) END)
 $$;
 
 -- A budget's spend, and its open holds, in the period starting at period_start.

@@ -160,7 +160,7 @@ BEGIN
       AND u.occurred_at >= (ps::timestamp AT TIME ZONE tz)
       AND chargeback.budget_covers(NEW.scope, NEW.scope_value, NEW.valid_from, NEW.valid_to, u.occurred_at,
                                    u.org_unit_id = ANY (units), u.project, u.principal, u.provider, u.model,
-                                   CASE WHEN NEW.scope = 'model' THEN chargeback.resolve_model(u.provider, u.model) END)
+                                   CASE WHEN NEW.scope = 'model' THEN chargeback.resolve_model(u.provider, u.model, u.occurred_at) END)
     GROUP BY 1, 2;
     RETURN NULL;
 END

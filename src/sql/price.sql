@@ -219,7 +219,11 @@ COMMENT ON FUNCTION chargeback.list_cost(text, text, timestamptz, text, chargeba
 CREATE FUNCTION chargeback.resolve_model(provider text, model text) RETURNS text
     AS 'MODULE_PATHNAME', 'cb_resolve_model' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION chargeback.resolve_model(text, text) IS
-    'the catalog model a reported model name resolves to (NULL when none)';
+    'the catalog model a reported model name resolves to now (NULL when none)';
+CREATE FUNCTION chargeback.resolve_model(provider text, model text, at timestamptz) RETURNS text
+    AS 'MODULE_PATHNAME', 'cb_resolve_model' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.resolve_model(text, text, timestamptz) IS
+    'the catalog model a reported model name resolves to at a time: only names with a price in force then count (NULL when none)';
 
 CREATE FUNCTION chargeback.cache_stats(
     OUT cache text, OUT loads bigint, OUT entries bigint, OUT lookups bigint, OUT hits bigint)

@@ -58,7 +58,7 @@ GRANT SELECT (line_id, run_id, period, org_unit_id, project, activity_type, comp
 GRANT EXECUTE ON FUNCTION chargeback.sees_all(), chargeback.visible_org_units(), chargeback.visible_budgets(),
                           chargeback.org_unit_descendants(integer), chargeback.cost_center_of(integer),
                           chargeback.budget_spent(bigint, date), chargeback.budget_held(bigint, date),
-                          chargeback.resolve_model(text, text)
+                          chargeback.resolve_model(text, text), chargeback.resolve_model(text, text, timestamptz)
     TO chargeback_viewer;
 
 -- chargeback_analyst: reads everything (every table and view of the schema; usage through
@@ -84,7 +84,7 @@ GRANT EXECUTE ON FUNCTION chargeback.sees_all(), chargeback.visible_org_units(),
                           chargeback.price_for(text, text, timestamptz, text, bigint),
                           chargeback.price_id_for(text, text, timestamptz, text, bigint),
                           chargeback.list_cost(text, text, timestamptz, text, chargeback.token_usage),
-                          chargeback.resolve_model(text, text), chargeback.resolve_owner(jsonb, timestamptz),
+                          chargeback.resolve_model(text, text), chargeback.resolve_model(text, text, timestamptz), chargeback.resolve_owner(jsonb, timestamptz),
                           chargeback.cache_stats(), chargeback.selftest_boundary(text)
     TO chargeback_analyst;
 

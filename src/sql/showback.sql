@@ -140,7 +140,7 @@ CROSS JOIN LATERAL (SELECT r.day::timestamp AT TIME ZONE z.tz AS day_start,
                            r.period::timestamp AT TIME ZONE z.tz AS month_start,
                            (r.period + interval '1 month') AT TIME ZONE z.tz AS month_end) t
 CROSS JOIN LATERAL chargeback.focus_service(r.provider) s
-CROSS JOIN LATERAL (SELECT coalesce(chargeback.resolve_model(r.provider, r.model), r.model) AS sku_model) m
+CROSS JOIN LATERAL (SELECT coalesce(chargeback.resolve_model(r.provider, r.model, t.day_start), r.model) AS sku_model) m
 LEFT JOIN LATERAL (SELECT c.price_id FROM chargeback.price c
                    WHERE c.provider = r.provider AND c.model = m.sku_model AND c.service_tier = r.service_tier
                      AND c.min_prompt_tokens = 0 AND c.valid_from < t.day_end

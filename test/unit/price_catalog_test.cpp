@@ -56,7 +56,7 @@ ModelAlias alias(const std::string& provider, const std::string& pattern, const 
 }
 
 std::string resolved(PriceCatalog& c, const std::string& provider, const std::string& model) {
-    const std::string* r = c.resolve_model(provider, model, kRegex);
+    const std::string* r = c.resolve_model(provider, model, kFeb, kRegex);
     return r ? *r : "<none>";
 }
 
@@ -98,17 +98,17 @@ TEST(PriceCatalog, UnknownModel) {
     PriceCatalog c;
     c.add_price(row("openai", "gpt-4o", "input=2.5 output=10"));
     c.finish();
-    EXPECT_EQ(c.resolve_model("openai", "gpt-5", kRegex), nullptr);
+    EXPECT_EQ(c.resolve_model("openai", "gpt-5", kFeb, kRegex), nullptr);
     EXPECT_EQ(c.find("openai", "gpt-5", kFeb, "standard", 10, kRegex), nullptr);
     EXPECT_EQ(c.find("nobody", "gpt-4o", kFeb, "standard", 10, kRegex), nullptr);
     EXPECT_EQ(c.find("openai", "", kFeb, "standard", 10, kRegex), nullptr);
     // A version-looking suffix on an unknown base does not help.
-    EXPECT_EQ(c.resolve_model("openai", "gpt-5-2025-08-07", kRegex), nullptr);
+    EXPECT_EQ(c.resolve_model("openai", "gpt-5-2025-08-07", kFeb, kRegex), nullptr);
     // A non-version suffix does not match the shorter model.
-    EXPECT_EQ(c.resolve_model("openai", "gpt-4o-mini", kRegex), nullptr);
-    EXPECT_EQ(c.resolve_model("openai", "gpt-4o-preview", kRegex), nullptr);
-    EXPECT_EQ(c.resolve_model("openai", "gpt-4o-", kRegex), nullptr);
-    EXPECT_EQ(c.resolve_model("openai", "gpt-4oo", kRegex), nullptr);
+    EXPECT_EQ(c.resolve_model("openai", "gpt-4o-mini", kFeb, kRegex), nullptr);
+    EXPECT_EQ(c.resolve_model("openai", "gpt-4o-preview", kFeb, kRegex), nullptr);
+    EXPECT_EQ(c.resolve_model("openai", "gpt-4o-", kFeb, kRegex), nullptr);
+    EXPECT_EQ(c.resolve_model("openai", "gpt-4oo", kFeb, kRegex), nullptr);
 }
 
 TEST(PriceCatalog, VersionSuffixResolution) {
@@ -213,9 +213,11 @@ TEST(PriceCatalog, AliasToModelWithoutPrice) {
     c.add_alias(alias("openai", "^my-", "nonexistent"));
     c.add_alias(alias("mistral", "^m", "mistral-large"));  // provider has no prices at all
     c.finish();
-    EXPECT_EQ(resolved(c, "openai", "my-model"), "nonexistent");
+    // A name with no price in force is no resolution: the next rule is tried, and here none
+    // gives a priced name.
+    EXPECT_EQ(resolved(c, "openai", "my-model"), "<none>");
     EXPECT_EQ(priced(c, "openai", "my-model"), "<none>");
-    EXPECT_EQ(resolved(c, "mistral", "m1"), "mistral-large");
+    EXPECT_EQ(resolved(c, "mistral", "m1"), "<none>");
     EXPECT_EQ(priced(c, "mistral", "m1"), "<none>");
 }
 
@@ -316,7 +318,7 @@ TEST(PriceCatalog, ResolutionCache) {
     EXPECT_EQ(c.resolutions(), 0u);
     EXPECT_EQ(c.resolution_hits(), 0u);
 
-    const std::string* first = c.resolve_model("openai", "gpt-4o-2024-08-06", counting);
+    const std::string* first = c.resolve_model("openai", "gpt-4o-2024-08-06", kFeb, counting);
     ASSERT_NE(first, nullptr);
     EXPECT_EQ(*first, "gpt-4o");
     EXPECT_EQ(c.resolutions(), 1u);
@@ -324,7 +326,7 @@ TEST(PriceCatalog, ResolutionCache) {
     int calls_after_miss = regex_calls;
     EXPECT_GT(calls_after_miss, 0);
 
-    const std::string* second = c.resolve_model("openai", "gpt-4o-2024-08-06", counting);
+    const std::string* second = c.resolve_model("openai", "gpt-4o-2024-08-06", kFeb, counting);
     ASSERT_NE(second, nullptr);
     EXPECT_EQ(*second, "gpt-4o");
     EXPECT_EQ(c.resolutions(), 1u);
@@ -336,24 +338,24 @@ TEST(PriceCatalog, ResolutionCache) {
     EXPECT_EQ(c.resolution_hits(), 2u);
 
     // Misses are cached too.
-    EXPECT_EQ(c.resolve_model("openai", "unknown", counting), nullptr);
+    EXPECT_EQ(c.resolve_model("openai", "unknown", kFeb, counting), nullptr);
     EXPECT_EQ(c.resolutions(), 2u);
-    EXPECT_EQ(c.resolve_model("openai", "unknown", counting), nullptr);
+    EXPECT_EQ(c.resolve_model("openai", "unknown", kFeb, counting), nullptr);
     EXPECT_EQ(c.resolutions(), 2u);
     EXPECT_EQ(c.resolution_hits(), 3u);
 
     // The key is (provider, model): another provider is another entry.
-    EXPECT_EQ(c.resolve_model("azure", "gpt-4o-2024-08-06", counting), nullptr);
+    EXPECT_EQ(c.resolve_model("azure", "gpt-4o-2024-08-06", kFeb, counting), nullptr);
     EXPECT_EQ(c.resolutions(), 3u);
 
     // finish() (a reload) empties the cache but keeps the counters.
     c.finish();
-    EXPECT_NE(c.resolve_model("openai", "gpt-4o-2024-08-06", counting), nullptr);
+    EXPECT_NE(c.resolve_model("openai", "gpt-4o-2024-08-06", kFeb, counting), nullptr);
     EXPECT_EQ(c.resolutions(), 4u);
 
     // Pointers from the cache stay valid while it grows.
-    const std::string* keep = c.resolve_model("openai", "gpt-4o", counting);
-    for (int i = 0; i < 2000; ++i) c.resolve_model("openai", "gpt-4o-" + std::to_string(i), counting);
+    const std::string* keep = c.resolve_model("openai", "gpt-4o", kFeb, counting);
+    for (int i = 0; i < 2000; ++i) c.resolve_model("openai", "gpt-4o-" + std::to_string(i), kFeb, counting);
     EXPECT_EQ(*keep, "gpt-4o");
 }
 
@@ -366,4 +368,27 @@ TEST(PriceCatalog, ProviderAndModelDoNotCollideInCacheKey) {
     EXPECT_EQ(priced(c, "a", "bc"), "input=2 USD");
     EXPECT_EQ(priced(c, "ab", "c"), "input=1 USD");
     EXPECT_EQ(priced(c, "a", "bc"), "input=2 USD");
+}
+
+// A name counts only where it has a price in force: a dated name priced from March must not
+// unprice February usage that the undated name priced (issue: history lost its price after
+// set_price on the dated name). At and after March the dated row wins; before January
+// neither name has a price.
+TEST(PriceCatalog, ResolutionConsidersOnlyNamesInForce) {
+    PriceCatalog c;
+    c.add_price(row("anthropic", "claude-sonnet-4-5", "input=3 output=15", "standard", 0, kJan));
+    c.add_price(row("anthropic", "claude-sonnet-4-5-20250929", "input=4 output=20", "standard", 0, kMar));
+    c.finish();
+    const std::string dated = "claude-sonnet-4-5-20250929";
+    EXPECT_EQ(*c.resolve_model("anthropic", dated, kFeb, kRegex), "claude-sonnet-4-5");
+    EXPECT_EQ(priced(c, "anthropic", dated, kFeb), "input=3 output=15 USD");
+    EXPECT_EQ(*c.resolve_model("anthropic", dated, kMar - 1, kRegex), "claude-sonnet-4-5");
+    EXPECT_EQ(*c.resolve_model("anthropic", dated, kMar, kRegex), dated);  // valid_from is inclusive
+    EXPECT_EQ(priced(c, "anthropic", dated, kApr), "input=4 output=20 USD");
+    EXPECT_EQ(c.resolve_model("anthropic", dated, kJan - 1, kRegex), nullptr);
+    EXPECT_EQ(priced(c, "anthropic", dated, kJan - 1), "<none>");
+    // An alias to a model with no price in force falls through to the next rule too.
+    c.add_alias(alias("anthropic", "^claude-sonnet-4-5-2025", "claude-retired"));
+    c.finish();
+    EXPECT_EQ(*c.resolve_model("anthropic", dated, kFeb, kRegex), "claude-sonnet-4-5");
 }
