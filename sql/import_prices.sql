@@ -36,3 +36,16 @@ ORDER BY valid_from;
 -- Errors.
 SELECT import_prices('[1, 2]'::jsonb);
 SELECT import_prices('{}'::jsonb, 'openrouter_models');
+
+-- Classes the source does not price keep their rate in force, and a NOTICE says so: the
+-- catalog prices Claude web searches at 0.01 per search, LiteLLM's entry has token rates only.
+SELECT set_price('anthropic', 'claude-haiku-4-5', 'input=1 cache_read=0.1 output=5 web_searches=0.01', '2026-01-01') > 0 AS seeded;
+SELECT import_prices('{"claude-haiku-4-5": {"litellm_provider": "anthropic", "input_cost_per_token": 1.2e-06,
+                                             "output_cost_per_token": 6e-06}}'::jsonb, 'litellm', '2026-04-01') AS changed;
+SELECT rates, valid_from, source FROM price
+WHERE provider = 'anthropic' AND model = 'claude-haiku-4-5' AND service_tier = 'standard' AND min_prompt_tokens = 0
+  AND valid_from >= '2026-01-01' ORDER BY valid_from;
+-- In another currency nothing is mixed in: the source's rates alone.
+SELECT token_rates_merge('input=1 web_searches=0.01 USD', 'input=150 JPY') AS other_currency,
+       token_rates_merge('input=1 web_searches=0.01', 'input=2 output=8') AS merged,
+       token_rates_merge('input=1 output=4', 'input=2 output=0') AS zero_is_a_price;

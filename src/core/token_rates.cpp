@@ -99,6 +99,16 @@ bool rates_equal(const TokenRates& a, const TokenRates& b) {
            std::memcmp(a.currency, b.currency, 3) == 0;
 }
 
+TokenRates merge_rates(const TokenRates& base, const TokenRates& update) {
+    if (std::memcmp(base.currency, update.currency, 3) != 0) return update;
+    TokenRates out = base;
+    for (int i = 0; i < kTokenClassCount; ++i) {
+        auto c = static_cast<TokenClass>(i);
+        if (update.is_set(c)) out.set(c, update.micro[i]);
+    }
+    return out;
+}
+
 TokenRates scale_rates(const TokenRates& r, std::string_view factor) {
     bool overflow = false;
     auto d = parse_decimal(factor, &overflow);

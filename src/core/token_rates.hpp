@@ -54,6 +54,10 @@ int64_t parse_rate_value(std::string_view value, std::string_view cls, std::stri
 void set_currency(TokenRates& r, std::string_view code, std::string_view whole);
 
 bool rates_equal(const TokenRates& a, const TokenRates& b);
+// A catalog update over the rates in force: every class `update` sets, and the classes only
+// `base` sets kept as they are (a source that does not price web searches must not make
+// them free). In another currency than base, `update` alone (base's rates cannot be mixed in).
+TokenRates merge_rates(const TokenRates& base, const TokenRates& update);
 // Every set rate multiplied by factor (decimal text, e.g. a negotiated 0.85), rounded half
 // away from zero to 6 decimals. Throws 22023 for a negative factor, 22003 on overflow.
 TokenRates scale_rates(const TokenRates& r, std::string_view factor);

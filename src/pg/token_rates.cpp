@@ -91,6 +91,12 @@ CB_FUNCTION(cb_token_rates_mul) {
     return guarded([&] { return rates_datum(cb::core::scale_rates(*r, factor)); });
 }
 
+CB_FUNCTION(cb_token_rates_merge) {
+    const TokenRates* base = rates_arg(fcinfo, 0);
+    const TokenRates* update = rates_arg(fcinfo, 1);
+    return guarded([&] { return rates_datum(cb::core::merge_rates(*base, *update)); });
+}
+
 CB_FUNCTION(cb_numeric_mul_token_rates) {
     char* factor = numeric_cstring(PG_GETARG_DATUM(0));
     const TokenRates* r = rates_arg(fcinfo, 1);

@@ -9,7 +9,9 @@ COMMENT ON FUNCTION chargeback.parse_price_catalog(jsonb, text) IS
     'the price rows a catalog yields (per-token costs become exact per-1M rates); bad entries are skipped whole with a WARNING';
 
 -- Applies each row through set_price() unless the price in force at valid_from already has
--- exactly these rates, so re-importing an unchanged catalog changes nothing.
+-- exactly these rates, so re-importing an unchanged catalog changes nothing. Classes the
+-- source does not price keep their rate in force (token_rates_merge: LiteLLM has no web
+-- search price for most models, and the catalog's must not become 0); a NOTICE names them.
 CREATE FUNCTION chargeback.import_prices(catalog jsonb, format text DEFAULT 'litellm',
     valid_from timestamptz DEFAULT now())
 RETURNS integer
@@ -19,6 +21,8 @@ AS $$
 DECLARE
     r record;
     current_rates chargeback.token_rates;
+    new_rates chargeback.token_rates;
+    kept text;
     changed integer := 0;
 BEGIN
     FOR r IN SELECT * FROM chargeback.parse_price_catalog(import_prices.catalog, import_prices.format)
@@ -29,10 +33,22 @@ BEGIN
            AND p.min_prompt_tokens = r.min_prompt_tokens
            AND p.valid_from <= import_prices.valid_from
            AND (p.valid_to IS NULL OR p.valid_to > import_prices.valid_from);
-        IF FOUND AND current_rates = r.rates THEN
-            CONTINUE;
+        new_rates := r.rates;
+        IF FOUND THEN
+            new_rates := chargeback.token_rates_merge(current_rates, r.rates);
+            IF current_rates = new_rates THEN
+                CONTINUE;
+            END IF;
+            SELECT string_agg(format('%s=%s', k, current_rates::jsonb->>k), ' ' ORDER BY k) INTO kept
+            FROM jsonb_object_keys(current_rates::jsonb) k
+            WHERE k <> 'currency' AND NOT (r.rates::jsonb ? k) AND new_rates::jsonb ? k;
+            IF kept IS NOT NULL THEN
+                RAISE NOTICE 'price of % % (% tier%): kept % (not priced by the source)', r.provider, r.model,
+                    r.service_tier, CASE WHEN r.min_prompt_tokens > 0 THEN format(', above %s tokens', r.min_prompt_tokens) ELSE '' END,
+                    kept;
+            END IF;
         END IF;
-        PERFORM chargeback.set_price(r.provider, r.model, r.rates, import_prices.valid_from,
+        PERFORM chargeback.set_price(r.provider, r.model, new_rates, import_prices.valid_from,
                                      r.service_tier, r.min_prompt_tokens, import_prices.format);
         changed := changed + 1;
     END LOOP;

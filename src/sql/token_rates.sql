@@ -59,6 +59,12 @@ CREATE OPERATOR chargeback.* (
     FUNCTION = chargeback.numeric_mul_token_rates, COMMUTATOR = OPERATOR(chargeback.*)
 );
 
+CREATE FUNCTION chargeback.token_rates_merge(base chargeback.token_rates, update chargeback.token_rates)
+RETURNS chargeback.token_rates
+    AS 'MODULE_PATHNAME', 'cb_token_rates_merge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.token_rates_merge(chargeback.token_rates, chargeback.token_rates) IS
+    'update over base: the classes update sets, and those only base sets kept (update alone in another currency)';
+
 CREATE FUNCTION chargeback.token_rates_to_jsonb(chargeback.token_rates) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'cb_token_rates_to_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION chargeback.token_rates_from_jsonb(jsonb) RETURNS chargeback.token_rates
