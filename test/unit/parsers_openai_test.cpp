@@ -226,6 +226,25 @@ TEST(ParseOpenAIResponses, BasicWithWebSearchAndReasoning) {
     EXPECT_EQ(r.attrs, nlohmann::json::parse(R"({"user":"user_8841","department":"sales","ticket":"T-1042"})"));
 }
 
+// GPT-5.6 and later report cache writes (billed at 1.25x input) inside input_tokens: the
+// usage of a recorded response (8576 input of which 4418 cache writes, 32 of 52 output
+// tokens reasoning).
+TEST(ParseOpenAIResponses, CacheWriteTokens) {
+    auto recs = parse_text(cb::core::parse_openai_responses,
+                           R"({"object":"response","id":"resp_cw","model":"gpt-5.6","created_at":1786000000,
+                               "usage":{"input_tokens":8576,"input_tokens_details":{"cache_write_tokens":4418,"cached_tokens":0},
+                                        "output_tokens":52,"output_tokens_details":{"reasoning_tokens":32},"total_tokens":8628}})");
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(classes(recs[0]), classes("input=4158 cache_write=4418 output=20 reasoning=32 requests=1"));
+    std::string msg;
+    EXPECT_EQ(state_of(cb::core::parse_openai_responses,
+                       R"({"object":"response","usage":{"input_tokens":10,"output_tokens":1,
+                          "input_tokens_details":{"cached_tokens":6,"cache_write_tokens":5}}})",
+                       &msg),
+              "22P02");
+    EXPECT_NE(msg.find("cache_write_tokens"), std::string::npos) << msg;
+}
+
 TEST(ParseOpenAIResponses, MetadataStringsOnlyAndUserWins) {
     auto recs = parse_text(cb::core::parse_openai_responses,
                            R"({"object":"response","id":"resp_1","model":"gpt-4.1","created_at":1754049600,

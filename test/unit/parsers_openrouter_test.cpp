@@ -102,3 +102,19 @@ TEST(ParseOpenRouter, Hostile) {
 }
 
 }  // namespace
+
+// OpenRouter's web search plugin bills per search: usage.server_tool_use_details (shape of a
+// recorded OpenRouter response for openai/gpt-4.1-mini with one web search).
+TEST(ParseOpenRouter, WebSearchRequests) {
+    auto recs = parse(doc_with_usage(R"({"prompt_tokens":8174,"completion_tokens":30,"total_tokens":8204,
+        "prompt_tokens_details":{"audio_tokens":0,"cache_write_tokens":0,"cached_tokens":0,"video_tokens":0},
+        "completion_tokens_details":{"audio_tokens":0,"image_tokens":0,"reasoning_tokens":0},
+        "server_tool_use_details":{"web_search_requests":1},"cost":0.0133176})"));
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(classes(recs[0]), classes("input=8174 output=30 requests=1 web_searches=1"));
+    std::string msg;
+    EXPECT_EQ(state_of(doc_with_usage(R"({"prompt_tokens":1,"server_tool_use_details":{"web_search_requests":-1}})"), &msg),
+              "22P02");
+    EXPECT_NE(msg.find("usage.server_tool_use_details.web_search_requests"), std::string::npos) << msg;
+    EXPECT_EQ(state_of(doc_with_usage(R"({"prompt_tokens":1,"server_tool_use_details":[]})")), "22P02");
+}

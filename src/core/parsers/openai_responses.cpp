@@ -2,9 +2,11 @@
 // response.completed stream event once unwrapped).
 //
 //   id -> request_id, model, created_at (unix seconds) -> occurred_at, service_tier as reported
-//   usage.input_tokens (includes cached)
-//     input      = input_tokens - input_tokens_details.cached_tokens
-//     cache_read = input_tokens_details.cached_tokens
+//   usage.input_tokens (includes cached reads and cache writes)
+//     input       = input_tokens - input_tokens_details.cached_tokens - .cache_write_tokens
+//     cache_read  = input_tokens_details.cached_tokens
+//     cache_write = input_tokens_details.cache_write_tokens (GPT-5.6 and later bill cache
+//                   writes, at 1.25x the input rate)
 //   usage.output_tokens (includes reasoning)
 //     output     = output_tokens - output_tokens_details.reasoning_tokens
 //     reasoning  = output_tokens_details.reasoning_tokens
@@ -46,9 +48,11 @@ void parse_openai_responses(const json& doc, std::vector<UsageRecord>& out) {
         uj::not_this_format("openai_responses", "usage has neither input_tokens nor output_tokens");
 
     int64_t input = uj::count(*usage, "input_tokens", "usage");
-    int64_t cached = 0;
-    if (const json* d = uj::object_member(*usage, "input_tokens_details", "usage"))
+    int64_t cached = 0, cache_write = 0;
+    if (const json* d = uj::object_member(*usage, "input_tokens_details", "usage")) {
         cached = uj::count(*d, "cached_tokens", "usage.input_tokens_details");
+        cache_write = uj::count(*d, "cache_write_tokens", "usage.input_tokens_details");
+    }
     int64_t output = uj::count(*usage, "output_tokens", "usage");
     int64_t reasoning = 0;
     if (const json* d = uj::object_member(*usage, "output_tokens_details", "usage"))
@@ -60,9 +64,12 @@ void parse_openai_responses(const json& doc, std::vector<UsageRecord>& out) {
     r.request_id = uj::text(doc, "id", "");
     r.occurred_at = uj::time(doc, "created_at", "");
     r.service_tier = uj::text(doc, "service_tier", "");
-    r.tokens.set(TokenClass::input, uj::minus(input, cached, "usage.input_tokens",
-                                              "usage.input_tokens_details.cached_tokens"));
+    r.tokens.set(TokenClass::input,
+                 parsers::remainder_of(input, "usage.input_tokens",
+                                       {{cached, "usage.input_tokens_details.cached_tokens"},
+                                        {cache_write, "usage.input_tokens_details.cache_write_tokens"}}));
     r.tokens.set(TokenClass::cache_read, cached);
+    r.tokens.set(TokenClass::cache_write, cache_write);
     r.tokens.set(TokenClass::output, uj::minus(output, reasoning, "usage.output_tokens",
                                                "usage.output_tokens_details.reasoning_tokens"));
     r.tokens.set(TokenClass::reasoning, reasoning);

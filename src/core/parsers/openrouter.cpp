@@ -13,6 +13,7 @@
 //   usage.completion_tokens (includes reasoning)
 //     output      = completion_tokens - completion_tokens_details.reasoning_tokens
 //                   - .audio_tokens - .image_tokens
+//   web_searches = usage.server_tool_use_details.web_search_requests (billed per search)
 //   usage.cost and cost_details are ignored: costs are computed from our own prices.
 //   provider = "openrouter"; the upstream that served it ("provider": "Anthropic") goes to
 //   attrs.upstream_provider.
@@ -22,6 +23,10 @@ namespace cb::core {
 
 void parse_openrouter(const nlohmann::json& doc, std::vector<UsageRecord>& out) {
     UsageRecord r = parsers::parse_chat_completion(doc, "openrouter", "openrouter");
+    const nlohmann::json& usage = doc["usage"];  // parse_chat_completion required the object
+    if (const nlohmann::json* st = usage_json::object_member(usage, "server_tool_use_details", "usage"))
+        r.tokens.set(TokenClass::web_searches,
+                     usage_json::count(*st, "web_search_requests", "usage.server_tool_use_details"));
     parsers::copy_text_attr(r.attrs, "upstream_provider", doc, "provider", "");
     out.push_back(std::move(r));
 }
