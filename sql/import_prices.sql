@@ -49,3 +49,20 @@ WHERE provider = 'anthropic' AND model = 'claude-haiku-4-5' AND service_tier = '
 SELECT token_rates_merge('input=1 web_searches=0.01 USD', 'input=150 JPY') AS other_currency,
        token_rates_merge('input=1 web_searches=0.01', 'input=2 output=8') AS merged,
        token_rates_merge('input=1 output=4', 'input=2 output=0') AS zero_is_a_price;
+
+-- Nothing the import leaves out is silent: price_catalog_notes() lists it with the reason,
+-- and import_prices() says how much in a NOTICE.
+SELECT * FROM price_catalog_notes('{
+    "tts-1": {"litellm_provider": "openai", "input_cost_per_character": 1.5e-05},
+    "azure/eu/gpt-4o": {"litellm_provider": "azure", "input_cost_per_token": 2.75e-06, "output_cost_per_token": 1.1e-05},
+    "gpt-4o-search": {"litellm_provider": "openai", "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05,
+                      "input_cost_per_audio_per_second": 1e-04, "cache_read_input_token_cost": 1.23456789e-07,
+                      "search_context_cost_per_query": {"search_context_size_low": 0.03, "search_context_size_medium": 0.035}},
+    "bad": {"litellm_provider": "openai", "input_cost_per_token": -1}
+}'::jsonb) ORDER BY entry, field NULLS FIRST;
+SELECT import_prices('{"gpt-4o-search": {"litellm_provider": "openai", "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05,
+                                          "input_cost_per_audio_per_second": 1e-04,
+                                          "search_context_cost_per_query": {"search_context_size_low": 0.03, "search_context_size_medium": 0.035}},
+                       "tts-1": {"litellm_provider": "openai", "input_cost_per_character": 1.5e-05}}'::jsonb,
+                     'litellm', '2026-05-01') AS opened;
+SELECT price_for('openai', 'gpt-4o-search', '2026-05-02') AS per_search_medium;

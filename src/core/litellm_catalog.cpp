@@ -27,32 +27,58 @@ struct TierSuffix {
 constexpr TierSuffix kTierSuffixes[] = {
     {"_batches", kBatch}, {"_flex", kFlex}, {"_priority", kPriority}};
 
-// LiteLLM cost fields (per token) and the class each prices. The image fields carry no tier
+// LiteLLM cost fields and the class each prices: per token (scaled to per 1M), or per unit
+// (requests and queries per request, web searches per search). The image fields carry no tier
 // suffix in LiteLLM, so a suffixed spelling is not recognised. search_context_cost_per_query
-// (web search, priced per query by context size) is deliberately not imported: it does not
-// map onto one web_searches rate, so web search stays unpriced by the import.
+// is an object of prices by search context size: its medium size (the APIs' default) prices
+// web_searches, and the low and high sizes are reported as not imported.
 struct CostField {
     const char* base;
     TokenClass cls;
     bool standard_only;
+    bool per_unit;
 };
 constexpr CostField kCostFields[] = {
-    {"input_cost_per_token", TokenClass::input, false},
-    {"output_cost_per_token", TokenClass::output, false},
-    {"cache_read_input_token_cost", TokenClass::cache_read, false},
-    {"cache_creation_input_token_cost", TokenClass::cache_write, false},
-    {"cache_creation_input_token_cost_above_1hr", TokenClass::cache_write_1h, false},
-    {"output_cost_per_reasoning_token", TokenClass::reasoning, false},
-    {"input_cost_per_audio_token", TokenClass::audio_input, false},
-    {"output_cost_per_audio_token", TokenClass::audio_output, false},
-    {"input_cost_per_image_token", TokenClass::image_input, true},
-    {"output_cost_per_image_token", TokenClass::image_output, true},
+    {"input_cost_per_token", TokenClass::input, false, false},
+    {"output_cost_per_token", TokenClass::output, false, false},
+    {"cache_read_input_token_cost", TokenClass::cache_read, false, false},
+    {"input_cost_per_token_cache_hit", TokenClass::cache_read, false, false},  // DeepSeek's spelling
+    {"cache_creation_input_token_cost", TokenClass::cache_write, false, false},
+    {"cache_creation_input_token_cost_above_1hr", TokenClass::cache_write_1h, false, false},
+    {"output_cost_per_reasoning_token", TokenClass::reasoning, false, false},
+    {"input_cost_per_audio_token", TokenClass::audio_input, false, false},
+    {"output_cost_per_audio_token", TokenClass::audio_output, false, false},
+    {"input_cost_per_image_token", TokenClass::image_input, true, false},
+    {"output_cost_per_image_token", TokenClass::image_output, true, false},
+    {"input_cost_per_request", TokenClass::requests, false, true},
+    {"input_cost_per_query", TokenClass::requests, false, true},  // rerank and search APIs
+};
+constexpr std::string_view kSearchContext = "search_context_cost_per_query";
+
+// Why a cost field the import does not use is left out (the first pattern found wins).
+constexpr std::pair<std::string_view, std::string_view> kUnusedReasons[] = {
+    {"_per_second", "priced per second of media: no usage class for it"},
+    {"_per_character", "priced per character: no usage class for it"},
+    {"_per_pixel", "priced per pixel: no usage class for it"},
+    {"_per_page", "priced per page: no usage class for it"},
+    {"_per_credit", "priced per credit: no usage class for it"},
+    {"_per_session", "priced per session: no usage class for it"},
+    {"_per_gb", "priced per GB of storage: no usage class for it"},
+    {"_per_1k", "priced per 1,000 calls or tokens of a tool: no usage class for it"},
+    {"dbu_", "priced in Databricks units: not a currency"},
+    {"_per_video", "priced per video token: no usage class for it"},
+    {"audio_token_cost", "cached audio tokens: no usage class for them"},
+    {"cost_per_image", "priced per image: no usage class for it"},
+    {"_interval", "priced per media interval: no usage class for it"},
+    {"uplift", "a regional uplift: the catalog has no region dimension"},
+    {"provider_specific_entry", "a provider-specific variant (e.g. US-only inference): the catalog has no region dimension"},
 };
 
 struct FieldRef {
     TokenClass cls;
     Tier tier;
     int64_t threshold;  // min_prompt_tokens of the row the field prices
+    bool per_unit;
 };
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -100,7 +126,7 @@ std::optional<FieldRef> classify_field(std::string_view name) {
     for (const CostField& f : kCostFields) {
         if (name != f.base) continue;
         if (f.standard_only && tier != kStandard) return std::nullopt;
-        return FieldRef{f.cls, tier, threshold};
+        return FieldRef{f.cls, tier, threshold, f.per_unit};
     }
     return std::nullopt;
 }
@@ -112,10 +138,11 @@ std::string shown(const json& v) {
     return s;
 }
 
-// A per-token cost as a per-1M rate in micro units: value * 1e12, rounded half up. Integers
-// and exact decimal text (read_json's non-integer numbers, or numeric strings) are accepted.
-std::optional<int64_t> per_million_micro(const json& v, const std::string& field,
-                                         std::string* reason) {
+// A per-token cost as a per-1M rate in micro units: value * 1e12, rounded half up (a per-unit
+// cost: value * 1e6). Integers and exact decimal text (read_json's non-integer numbers, or
+// numeric strings) are accepted. *rounded says whether digits were lost.
+std::optional<int64_t> per_million_micro(const json& v, const std::string& field, bool per_unit,
+                                         std::string* reason, bool* rounded) {
     std::string text;
     if (v.is_number_integer()) text = v.dump();  // signed and unsigned integers
     else if (v.is_string()) text = v.get_ref<const std::string&>();
@@ -133,13 +160,16 @@ std::optional<int64_t> per_million_micro(const json& v, const std::string& field
         *reason = field + " is negative: " + text;
         return std::nullopt;
     }
+    const int scale = per_unit ? kRateScale : kRateScale + 6;
     std::optional<int128> m;
-    if (!overflow)
-        m = rescale(*d, kRateScale + 6, Rounding::half_up, kMaxRateMicro, &overflow);
+    if (!overflow) m = rescale(*d, scale, Rounding::half_up, kMaxRateMicro, &overflow);
     if (overflow || !m) {
-        *reason = field + " is out of range: " + text + " (at most 999999.999999999999 per token)";
+        *reason = field + " is out of range: " + text +
+                  (per_unit ? " (at most 999999999999.999999 per unit)" : " (at most 999999.999999999999 per token)");
         return std::nullopt;
     }
+    bool ignored = false;
+    *rounded = !rescale(*d, scale, Rounding::reject, kMaxRateMicro, &ignored);
     return static_cast<int64_t>(*m);
 }
 
@@ -185,10 +215,36 @@ private:
     void problem(const std::string& key, std::string reason) {
         out_.skipped.push_back(ImportProblem{key, std::move(reason)});
     }
+    void note(const std::string& key, std::string field, std::string reason) {
+        out_.notes.push_back(ImportNote{key, std::move(field), std::move(reason)});
+    }
+    // Notes every cost-like field of an entry that is not imported (whole entry left out:
+    // every one of them).
+    void note_unused_fields(const std::string& key, const json& value, bool whole_entry);
 
     CatalogImport out_;
     std::map<std::string, size_t> seen_;  // row_key -> index in out_.prices
 };
+
+bool cost_like(std::string_view field) {
+    return field.find("cost") != std::string_view::npos || field.find("uplift") != std::string_view::npos ||
+           field == "provider_specific_entry";
+}
+
+void Importer::note_unused_fields(const std::string& key, const json& value, bool whole_entry) {
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        const std::string& f = it.key();
+        if (!cost_like(f) || it.value().is_null()) continue;
+        if (!whole_entry && (classify_field(f) || f == kSearchContext)) continue;
+        std::string_view reason = "not a price the catalog knows";
+        for (const auto& [pattern, why] : kUnusedReasons)
+            if (f.find(pattern) != std::string::npos) {
+                reason = why;
+                break;
+            }
+        note(key, f, whole_entry ? "entry not imported" : std::string(reason));
+    }
+}
 
 void Importer::entry(const std::string& key, const json& value) {
     if (key == "sample_spec") return;  // LiteLLM's schema documentation, not a model
@@ -196,9 +252,12 @@ void Importer::entry(const std::string& key, const json& value) {
         problem(key, "not a JSON object");
         return;
     }
-    // Models priced per image, second, character or query have nothing to import.
-    if (!has_cost(value, "input_cost_per_token") && !has_cost(value, "output_cost_per_token"))
+    // Models priced only per image, second, character or page have nothing to import.
+    if (!has_cost(value, "input_cost_per_token") && !has_cost(value, "output_cost_per_token") &&
+        !has_cost(value, "input_cost_per_request") && !has_cost(value, "input_cost_per_query")) {
+        note(key, "", "no per-token, per-request or per-query price");
         return;
+    }
 
     auto prov = value.find("litellm_provider");
     if (prov == value.end() || prov->is_null()) {
@@ -225,7 +284,10 @@ void Importer::entry(const std::string& key, const json& value) {
         if (model.substr(0, 11) == "openrouter/") model.remove_prefix(11);
     } else if (size_t slash = model.find('/'); slash != std::string_view::npos) {
         model.remove_prefix(slash + 1);
-        if (model.find('/') != std::string_view::npos) return;
+        if (model.find('/') != std::string_view::npos) {
+            note(key, "", "a regional or deployment variant: the catalog has no region column");
+            return;
+        }
     }
     if (model.empty()) {
         problem(key, "no model name in the key");
@@ -235,30 +297,60 @@ void Importer::entry(const std::string& key, const json& value) {
     // Validate every cost field before building anything, so that an entry is imported
     // whole or not at all.
     std::map<std::pair<int, int64_t>, TokenRates> groups;  // (tier, threshold) -> given rates
-    for (auto it = value.begin(); it != value.end(); ++it) {
-        auto ref = classify_field(it.key());
-        if (!ref || it.value().is_null()) continue;
+    std::vector<ImportNote> rounded;
+    auto add = [&](const std::string& field, const json& v, FieldRef ref) -> bool {
         std::string reason;
-        auto micro = per_million_micro(it.value(), it.key(), &reason);
+        bool was_rounded = false;
+        auto micro = per_million_micro(v, field, ref.per_unit, &reason, &was_rounded);
         if (!micro) {
             problem(key, std::move(reason));
-            return;
+            return false;
         }
-        auto g = groups.try_emplace({ref->tier, ref->threshold}, empty_rates()).first;
-        if (g->second.is_set(ref->cls) && g->second.micro[static_cast<int>(ref->cls)] != *micro) {
-            problem(key, it.key() + " disagrees with another spelling of the same price");
-            return;
+        if (was_rounded)
+            rounded.push_back(ImportNote{key, field,
+                                         "rounded to 6 decimals " + std::string(ref.per_unit ? "per unit" : "per 1M tokens") +
+                                             ": " + shown(v)});
+        auto g = groups.try_emplace({ref.tier, ref.threshold}, empty_rates()).first;
+        if (g->second.is_set(ref.cls) && g->second.micro[static_cast<int>(ref.cls)] != *micro) {
+            problem(key, field + " disagrees with another spelling of the same price");
+            return false;
         }
-        g->second.set(ref->cls, *micro);
+        g->second.set(ref.cls, *micro);
+        return true;
+    };
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        if (it.value().is_null()) continue;
+        if (it.key() == kSearchContext) {
+            // {search_context_size_low, _medium, _high}: medium prices web_searches.
+            if (!it.value().is_object()) {
+                problem(key, std::string(kSearchContext) + " is not an object: " + shown(it.value()));
+                return;
+            }
+            auto m = it.value().find("search_context_size_medium");
+            if (m != it.value().end() && !m->is_null() &&
+                !add(std::string(kSearchContext) + ".search_context_size_medium", *m,
+                     FieldRef{TokenClass::web_searches, kStandard, 0, true}))
+                return;
+            for (const char* other : {"search_context_size_low", "search_context_size_high"})
+                if (it.value().contains(other))
+                    rounded.push_back(ImportNote{key, std::string(kSearchContext) + "." + other,
+                                                 "web searches are priced at the medium search context size"});
+            continue;
+        }
+        auto ref = classify_field(it.key());
+        if (!ref) continue;
+        if (!add(it.key(), it.value(), *ref)) return;
     }
 
     std::vector<Row> rows;
     for (int t = 0; t < kTierCount; ++t) {
         auto base = groups.find({t, 0});
-        // A tier exists only where LiteLLM prices its input or output; classes it leaves out
-        // fall back within the tier (token_rates' rules), never to the standard tier.
+        // A tier exists only where LiteLLM prices its input or output (or, for per-request
+        // and per-query models, the request); classes it leaves out fall back within the tier
+        // (token_rates' rules), never to the standard tier.
         if (base == groups.end() || !(base->second.is_set(TokenClass::input) ||
-                                      base->second.is_set(TokenClass::output)))
+                                      base->second.is_set(TokenClass::output) ||
+                                      base->second.is_set(TokenClass::requests)))
             continue;
         rows.push_back(Row{static_cast<Tier>(t), 0, base->second});
         // Long-context rows: a class without an _above_ price keeps the tier's normal one.
@@ -292,6 +384,8 @@ void Importer::entry(const std::string& key, const json& value) {
                                             kTierNames[rows[i].tier], rows[i].threshold,
                                             rows[i].rates});
     }
+    for (ImportNote& n : rounded) out_.notes.push_back(std::move(n));
+    note_unused_fields(key, value, false);
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 // One entry gives a standard row, a row per service tier it prices (suffixes _batches,
 // _flex, _priority) and a long-context row per "_above_<N>k_tokens" threshold. An entry
 // with a bad cost (negative, not a number, out of range) is skipped as a whole and reported;
-// entries that price nothing per token (images per image, audio per second) are ignored.
+// everything else the import does not use is reported as a note (never silently dropped):
+// entries that price nothing per token, request or query, regional or deployment variants,
+// fields priced per second, character, pixel, image or page, uplifts, and rates rounded to
+// the catalog's 6 decimals per 1M.
 #pragma once
 #include "pure.hpp"
 #include "token_rates.hpp"
@@ -28,9 +31,15 @@ struct ImportProblem {
     std::string entry, reason;
 };
 
+// Something of the source that was not imported as it stands (field empty for a whole entry).
+struct ImportNote {
+    std::string entry, field, reason;
+};
+
 struct CatalogImport {
     std::vector<ImportedPrice> prices;
     std::vector<ImportProblem> skipped;
+    std::vector<ImportNote> notes;
 };
 
 // Parses LiteLLM's model_prices_and_context_window.json (an object keyed by model name).

@@ -8,6 +8,13 @@ RETURNS SETOF record
 COMMENT ON FUNCTION chargeback.parse_price_catalog(jsonb, text) IS
     'the price rows a catalog yields (per-token costs become exact per-1M rates); bad entries are skipped whole with a WARNING';
 
+CREATE FUNCTION chargeback.price_catalog_notes(catalog jsonb, format text DEFAULT 'litellm',
+    OUT entry text, OUT field text, OUT reason text)
+RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'cb_price_catalog_notes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.price_catalog_notes(jsonb, text) IS
+    'what of a catalog is not imported as it stands, with the reason: entries skipped (bad costs), entries and fields priced per second, character, page and the like, regional variants, rates rounded to 6 decimals';
+
 -- Applies each row through set_price() unless the price in force at valid_from already has
 -- exactly these rates, so re-importing an unchanged catalog changes nothing. Classes the
 -- source does not price keep their rate in force (token_rates_merge: LiteLLM has no web
@@ -24,6 +31,8 @@ DECLARE
     new_rates chargeback.token_rates;
     kept text;
     changed integer := 0;
+    skipped_entries bigint;
+    skipped_fields bigint;
 BEGIN
     FOR r IN SELECT * FROM chargeback.parse_price_catalog(import_prices.catalog, import_prices.format)
              ORDER BY 1, 2, 3, 4
@@ -52,6 +61,14 @@ BEGIN
                                      r.service_tier, r.min_prompt_tokens, import_prices.format);
         changed := changed + 1;
     END LOOP;
+    SELECT count(DISTINCT n.entry) FILTER (WHERE n.field IS NULL), count(*) FILTER (WHERE n.field IS NOT NULL)
+      INTO skipped_entries, skipped_fields
+    FROM chargeback.price_catalog_notes(import_prices.catalog, import_prices.format) n;
+    IF skipped_entries + skipped_fields > 0 THEN
+        RAISE NOTICE 'price catalog: % price rows opened; % entries and % fields not imported as they stand',
+            changed, skipped_entries, skipped_fields
+            USING HINT = 'chargeback.price_catalog_notes(catalog) lists them with the reason';
+    END IF;
     RETURN changed;
 END
 $$;

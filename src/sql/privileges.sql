@@ -19,7 +19,7 @@ BEGIN
                AND (p.proname ~ '^token_(usage|rates)_' OR p.proname ~ '^allocate_agg'
                     OR p.proname IN ('sum', 'tokens', 'total_tokens', 'prompt_tokens', 'rate', 'currency',
                                      'numeric_mul_token_rates', 'is_currency', 'cost', 'normalize_provider',
-                                     'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'valid_rule_match',
+                                     'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'price_catalog_notes', 'valid_rule_match',
                                      'allocate', 'forecast', 'forecast_accum', 'forecast_final',
                                      'period_of', 'day_of', 'accounting_timezone', 'budget_state', 'budget_covers', 'budget_period_start', 'budget_period_end', 'focus_service',
                                      'max_hold_ttl', 'restoring'))

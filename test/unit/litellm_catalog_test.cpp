@@ -86,7 +86,7 @@ TEST(LiteLLMCatalog, RoundsHalfUp) {
 
 TEST(LiteLLMCatalog, ServiceTiers) {
     auto c = parse_litellm_catalog(read_file(fixture_path("litellm_catalog_sample.json")));
-    EXPECT_EQ(rates(c, "openai", "gpt-4o"), "input=2.5 cache_read=1.25 output=10 USD");
+    EXPECT_EQ(rates(c, "openai", "gpt-4o"), "input=2.5 cache_read=1.25 output=10 web_searches=0.035 USD");
     // Classes a tier does not price are not copied from standard: batch has no cache_read.
     EXPECT_EQ(rates(c, "openai", "gpt-4o", "batch"), "input=1.25 output=5 USD");
     EXPECT_EQ(rates(c, "openai", "gpt-4o", "priority"),
@@ -116,16 +116,16 @@ TEST(LiteLLMCatalog, TierExistsOnlyWithItsInputOrOutputPrice) {
 TEST(LiteLLMCatalog, LongContextRowsCopyUnlistedClasses) {
     auto c = parse_litellm_catalog(read_file(fixture_path("litellm_catalog_sample.json")));
     EXPECT_EQ(rates(c, "anthropic", "claude-sonnet-4-5"),
-              "input=3 cache_read=0.3 cache_write=3.75 cache_write_1h=6 output=15 USD");
+              "input=3 cache_read=0.3 cache_write=3.75 cache_write_1h=6 output=15 web_searches=0.01 USD");
     EXPECT_EQ(rates(c, "anthropic", "claude-sonnet-4-5", "standard", 200000),
-              "input=6 cache_read=0.6 cache_write=7.5 cache_write_1h=12 output=22.5 USD");
+              "input=6 cache_read=0.6 cache_write=7.5 cache_write_1h=12 output=22.5 web_searches=0.01 USD");
     const ImportedPrice* p = find(c, "anthropic", "claude-sonnet-4-5", "standard", 200000);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->entry, "claude-sonnet-4-5");
 
-    EXPECT_EQ(rates(c, "google", "gemini-2.5-pro"), "input=1.25 cache_read=0.125 output=10 USD");
+    EXPECT_EQ(rates(c, "google", "gemini-2.5-pro"), "input=1.25 cache_read=0.125 output=10 web_searches=0.035 USD");
     EXPECT_EQ(rates(c, "google", "gemini-2.5-pro", "standard", 200000),
-              "input=2.5 cache_read=0.25 output=15 USD");
+              "input=2.5 cache_read=0.25 output=15 web_searches=0.035 USD");
     // _above_200k_tokens_priority prices the priority tier's long-context row.
     EXPECT_EQ(rates(c, "google", "gemini-2.5-pro", "priority"), "input=1.25 output=10 USD");
     EXPECT_EQ(rates(c, "google", "gemini-2.5-pro", "priority", 200000), "input=2.5 output=15 USD");
@@ -361,4 +361,44 @@ TEST(LiteLLMCatalog, TopLevelMustBeAnObject) {
     } catch (const cb::core::Error& e) {
         EXPECT_STREQ(e.sqlstate(), "22032");
     }
+}
+
+// Everything not imported is reported, never silently dropped: entries with no per-token,
+// per-request or per-query price, regional variants, fields priced per second or page, the
+// search context sizes other than medium, and rates rounded to 6 decimals. Per-request and
+// per-query prices are per unit (not scaled by 1e6); DeepSeek's cache_hit spelling prices
+// cache_read.
+TEST(LiteLLMCatalog, NotesWhatIsNotImported) {
+    auto c = parse_litellm_catalog(R"({
+        "tts-1": {"litellm_provider": "openai", "input_cost_per_character": 1.5e-05},
+        "bedrock/us-east-1/anthropic.claude-3-haiku": {"litellm_provider": "bedrock", "input_cost_per_token": 2.5e-07,
+                                                       "output_cost_per_token": 1.25e-06},
+        "gemini-live": {"litellm_provider": "gemini", "input_cost_per_token": 3e-07, "output_cost_per_token": 2.5e-06,
+                        "input_cost_per_audio_per_second": 1e-04, "ocr_cost_per_page": 0.0015,
+                        "regional_processing_uplift_multiplier_eu": 1.1},
+        "deepseek-chat": {"litellm_provider": "deepseek", "input_cost_per_token": 2.7e-07,
+                          "input_cost_per_token_cache_hit": 7e-08, "output_cost_per_token": 1.1e-06},
+        "cohere-rerank": {"litellm_provider": "cohere", "input_cost_per_query": 0.002,
+                          "input_cost_per_token": 0.0, "output_cost_per_token": 0.0},
+        "odd": {"litellm_provider": "openai", "input_cost_per_token": 1.23456789e-07, "output_cost_per_token": 1e-06,
+                "search_context_cost_per_query": {"search_context_size_low": 0.025, "search_context_size_medium": 0.0275,
+                                                  "search_context_size_high": 0.03}}
+    })");
+    ASSERT_TRUE(c.skipped.empty());
+    EXPECT_EQ(rates(c, "deepseek", "deepseek-chat"), "input=0.27 cache_read=0.07 output=1.1 USD");
+    EXPECT_EQ(rates(c, "cohere", "cohere-rerank"), "input=0 output=0 requests=0.002 USD");
+    EXPECT_EQ(rates(c, "openai", "odd"), "input=0.123457 output=1 web_searches=0.0275 USD");
+    std::vector<std::string> notes;
+    for (const auto& n : c.notes) notes.push_back(n.entry + " | " + n.field + " | " + n.reason);
+    std::vector<std::string> want = {
+        "bedrock/us-east-1/anthropic.claude-3-haiku |  | a regional or deployment variant: the catalog has no region column",
+        "gemini-live | input_cost_per_audio_per_second | priced per second of media: no usage class for it",
+        "gemini-live | ocr_cost_per_page | priced per page: no usage class for it",
+        "gemini-live | regional_processing_uplift_multiplier_eu | a regional uplift: the catalog has no region dimension",
+        "odd | input_cost_per_token | rounded to 6 decimals per 1M tokens: \"1.23456789e-07\"",
+        "odd | search_context_cost_per_query.search_context_size_low | web searches are priced at the medium search context size",
+        "odd | search_context_cost_per_query.search_context_size_high | web searches are priced at the medium search context size",
+        "tts-1 |  | no per-token, per-request or per-query price",
+    };
+    EXPECT_EQ(notes, want);
 }
