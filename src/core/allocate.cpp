@@ -155,6 +155,31 @@ std::vector<std::optional<std::string>> allocate_shares(std::string_view total, 
     return out;
 }
 
+std::vector<std::optional<std::string>> convert_shares(const std::vector<const char*>& amounts, std::string_view rate,
+                                                       std::string_view minor_unit) {
+    MinorUnit m = minor_unit_of(minor_unit);
+    ParsedDecimal rd = parse_or_throw(rate, "rate");
+    if (rd.negative || rd.mantissa == 0)
+        invalid("exchange rate " + std::string(rate) + " is not positive", "a rate is units of the target currency per unit of the source");
+    Rational per_unit = Rational::from_decimal(rd) / m.value;  // target minor units per source unit
+    std::vector<Rational> exact;
+    std::vector<size_t> rows;
+    Rational sum;
+    for (size_t i = 0; i < amounts.size(); ++i) {
+        if (!amounts[i]) continue;
+        Rational a = Rational::from_decimal(parse_or_throw(amounts[i], "amount")) * per_unit;
+        sum += a;
+        exact.push_back(std::move(a));
+        rows.push_back(i);
+    }
+    std::vector<std::optional<std::string>> out(amounts.size());
+    if (exact.empty()) return out;
+    // The total rounded once, half away from zero (Rational's one rounding rule).
+    std::vector<BigInt> units = round_to_total(exact, Rational::parse(sum.to_decimal(0)).num());
+    for (size_t k = 0; k < rows.size(); ++k) out[rows[k]] = amount_text(units[k], m);
+    return out;
+}
+
 void KeyedAllocation::set_parameters(const std::string& total, const std::string& minor_unit) {
     if (!total_) {
         minor_unit_of(minor_unit);  // validates

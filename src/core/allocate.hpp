@@ -36,6 +36,15 @@ struct ScaledShares {
 };
 ScaledShares allocate_scaled(std::string_view total, std::string_view minor_unit, const std::vector<const char*>& weights);
 
+// Currency conversion of one window partition (the SQL convert_share()): each amount times
+// rate, rounded to the minor unit so that the converted amounts sum exactly to the converted
+// partition total, round(sum(amounts) * rate) half away from zero; each is the floor or the
+// ceiling of its exact value, the missing units going to the largest fractional parts (ties
+// to the earlier row): the largest remainder rule of allocation, for signed amounts. NULL
+// amounts take no part. rate > 0, else Error 22023.
+std::vector<std::optional<std::string>> convert_shares(const std::vector<const char*>& amounts, std::string_view rate,
+                                                       std::string_view minor_unit);
+
 // allocate_agg's state: summed weight per key, the total and the minor unit.
 class KeyedAllocation {
 public:

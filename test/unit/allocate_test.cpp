@@ -401,3 +401,68 @@ TEST(KeyedAllocation, PropertyIndependentOfOrderAndOfWorkers) {
         ASSERT_EQ(KeyedAllocation::deserialize(combined.serialize()).result_json().value(), expected);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// convert_shares: currency conversion that keeps a run's lines summing to its converted total.
+
+namespace {
+
+std::vector<std::string> convert(const std::vector<const char*>& amounts, const char* rate, const char* minor = "0.01") {
+    std::vector<std::string> out;
+    for (const auto& s : cb::core::convert_shares(amounts, rate, minor)) out.push_back(s ? *s : "NULL");
+    return out;
+}
+
+}  // namespace
+
+TEST(ConvertShares, LinesSumToTheConvertedTotal) {
+    // 3 x 33.33 + 0.01 = 100.00 USD at 0.92: 92.00 EUR in total. In cents the lines are
+    // 3066.36 (x3) and 0.92; their floors sum to 9198, so two cents are handed out, to the
+    // largest fractional parts: the small line (.92), then the first of the equal ones (.36,
+    // ties to the earlier row). Rounding each line alone would give 91.99.
+    EXPECT_EQ(convert({"33.33", "33.33", "33.33", "0.01"}, "0.92"),
+              (std::vector<std::string>{"30.67", "30.66", "30.66", "0.01"}));
+    // Signed amounts (a credit line): the total is converted, the lines follow it.
+    EXPECT_EQ(convert({"10.00", "-3.33", "0.005"}, "1.5"), (std::vector<std::string>{"15.00", "-5.00", "0.01"}));
+    // NULL takes no part; a zero-decimal currency (JPY) rounds to whole units.
+    EXPECT_EQ(convert({"1.23", nullptr, "4.56"}, "151.37", "1"), (std::vector<std::string>{"186", "NULL", "690"}));
+    // Half away from zero for the total: 0.005 USD at rate 1 is 0.01; -0.005 is -0.01.
+    EXPECT_EQ(convert({"0.005"}, "1"), (std::vector<std::string>{"0.01"}));
+    EXPECT_EQ(convert({"-0.005"}, "1"), (std::vector<std::string>{"-0.01"}));
+    EXPECT_EQ(convert({}, "1"), (std::vector<std::string>{}));
+}
+
+TEST(ConvertShares, RandomRunsAlwaysTieOut) {
+    std::mt19937_64 rng(7);
+    for (int round = 0; round < 300; ++round) {
+        int n = 1 + static_cast<int>(rng() % 40);
+        std::vector<std::string> texts;
+        for (int i = 0; i < n; ++i) {
+            int64_t cents = static_cast<int64_t>(rng() % 2000001) - 500000;
+            texts.push_back(cb::core::Rational(BigInt(cents), BigInt(100)).to_decimal(2));
+        }
+        std::vector<const char*> ptrs;
+        for (const auto& t : texts) ptrs.push_back(t.c_str());
+        const std::string rate = "0." + std::to_string(100000 + rng() % 900000);
+        auto out = cb::core::convert_shares(ptrs, rate, "0.01");
+        cb::core::Rational sum_in, sum_out;
+        for (size_t i = 0; i < texts.size(); ++i) {
+            sum_in += cb::core::Rational::parse(texts[i]);
+            sum_out += cb::core::Rational::parse(*out[i]);
+            // Each line is within one cent of its exact conversion.
+            cb::core::Rational diff = cb::core::Rational::parse(*out[i]) - cb::core::Rational::parse(texts[i]) * cb::core::Rational::parse(rate);
+            if (diff.sign() < 0) diff = -diff;
+            ASSERT_LT(cb::core::Rational::compare(diff, cb::core::Rational::parse("0.01")), 0) << texts[i] << " at " << rate;
+        }
+        // The lines sum to the converted total, rounded once, half away from zero.
+        cb::core::Rational total = sum_in * cb::core::Rational::parse(rate);
+        std::string want = total.to_decimal(2);
+        EXPECT_EQ(sum_out, cb::core::Rational::parse(want)) << "round " << round;
+    }
+}
+
+TEST(ConvertShares, BadRate) {
+    EXPECT_EQ(cb_test::sqlstate_of([] { cb::core::convert_shares({"1"}, "0", "0.01"); }), "22023");
+    EXPECT_EQ(cb_test::sqlstate_of([] { cb::core::convert_shares({"1"}, "-1.1", "0.01"); }), "22023");
+    EXPECT_EQ(cb_test::sqlstate_of([] { cb::core::convert_shares({"1"}, "x", "0.01"); }), "22P02");
+}
