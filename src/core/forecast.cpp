@@ -49,22 +49,6 @@ int128 gcd128(int128 a, int128 b) {
     return a;
 }
 
-// floor(sqrt(n)), digit by digit (no floating point).
-u128 isqrt(u128 n) {
-    u128 result = 0;
-    u128 bit = static_cast<u128>(1) << 126;
-    while (bit > n) bit >>= 2;
-    while (bit != 0) {
-        if (n >= result + bit) {
-            n -= result + bit;
-            result = (result >> 1) + bit;
-        } else {
-            result >>= 1;
-        }
-        bit >>= 2;
-    }
-    return result;
-}
 
 // Twice the median of v (an integer even when the median is the mean of two middles).
 // Reorders v; v must not be empty.
@@ -239,6 +223,23 @@ ForecastResult run_rate_result(int128 spent, int128 total, int64_t n, int64_t re
 }
 
 }  // namespace
+
+unsigned __int128 isqrt(unsigned __int128 n) {
+    using u128 = unsigned __int128;
+    u128 result = 0;
+    u128 bit = static_cast<u128>(1) << 126;
+    while (bit > n) bit >>= 2;
+    while (bit != 0) {
+        if (n >= result + bit) {
+            n -= result + bit;
+            result = (result >> 1) + bit;
+        } else {
+            result >>= 1;
+        }
+        bit >>= 2;
+    }
+    return result;
+}
 
 const char* forecast_method_name(ForecastMethod m) {
     switch (m) {

@@ -152,6 +152,9 @@ HistoryModel fit_history_model(const std::vector<int128>& y, int64_t first, size
 // max(0, level + slope * (day - last_day)) * factor(day), rounded half away from zero.
 int128 history_model_expected(const HistoryModel& m, int64_t last_day, int64_t day);
 
+// floor(sqrt(n)), digit by digit (no floating point).
+unsigned __int128 isqrt(unsigned __int128 n);
+
 // Exact decimal text -> kForecastScale units, half away from zero beyond 12 decimals.
 // Throws 22P02 on bad syntax and 22003 beyond kForecastMaxDailyAmount.
 int128 forecast_amount_from_text(std::string_view decimal);
