@@ -10,10 +10,10 @@
 //   injected   clean plus events 20-40 days apart: a one-day spike of x2, x3 or x5, a one-day
 //              drop to 10% (an outage), or a level shift (x2 or x0.4 from that day on).
 // A spike or drop counts as found when its own day is flagged in its direction; a level shift
-// when one of its first three days is. Recorded alarms follow the SQL side: a run of
-// same-direction anomalies of a series is recorded once, on its first day (nothing is recorded
-// again while the previous recorded one, same direction, is 3 days old or less); clean series
-// use the same rule. min_change is 1 currency unit. Spikes of x1.5 are scored on their own line
+// when one of its first three days is. Recorded alarms follow the SQL side: nothing is recorded
+// again while the last recorded anomaly of the series in the same direction is 3 days old or
+// less. False alarms are recorded alarms outside an event's day and the day after (7 days after
+// a level shift); clean series use the same rule. min_change is 1 currency unit. Spikes of x1.5 are scored on their own line
 // (with 5-25% noise most of them are inside a 4.5-sigma band, by design).
 // Fixed seeds: the output is the same on every run. Doubles generate and score the data and
 // compute the baseline; the detector itself is the exact integer core.
@@ -149,8 +149,8 @@ Verdicts run(const Series& s) {
     return v;
 }
 
-// Recorded alarms: a same-direction alarm within kRecordGap days after a recorded one is not
-// recorded again.
+// Recorded alarms, as chargeback.detect_anomalies() records them: a same-direction alarm within
+// kRecordGap days after the last recorded one is not recorded again.
 std::vector<int> recorded(const std::vector<int>& alarms) {
     std::vector<int> out(alarms.size(), 0);
     int last_day[3] = {-1000, -1000, -1000};
@@ -158,9 +158,10 @@ std::vector<int> recorded(const std::vector<int>& alarms) {
         int a = alarms[t];
         if (a == 0) continue;
         int& last = last_day[a + 1];
-        if (static_cast<int>(t) - last > kRecordGap) out[t] = a;
-        // the run continues either way (suppressed days extend it)
-        last = static_cast<int>(t);
+        if (static_cast<int>(t) - last > kRecordGap) {
+            out[t] = a;
+            last = static_cast<int>(t);
+        }
     }
     return out;
 }
