@@ -42,7 +42,8 @@ INSERT INTO usage_inbox (payload) VALUES
 SELECT day, org_unit, sum(cost) AS cost FROM daily_spend WHERE provider = 'anomco' AND day >= '2022-02-26'
 GROUP BY 1, 2 ORDER BY 1, 2;
 
--- Detection (the NOTIFY payload is checked in test/isolation/specs/anomaly_notify.spec).
+-- Detection. (Each recorded event is also sent as NOTIFY chargeback_anomaly {"event_id", "kind"};
+-- psql prints a notification with the backend pid, so this file does not LISTEN.)
 SELECT detect_anomalies('2022-02-28') AS recorded;
 SELECT day, scope, scope_value, org_unit, expected, low, high, actual
 FROM spend_anomaly WHERE org_unit LIKE 'an-%' ORDER BY org_unit, scope, scope_value;
