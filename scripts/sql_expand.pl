@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # Builds an upgrade script from its source in src/sql/upgrades/*.sql.in: every line
-#   #add chargeback.NAME[(argtypes)]       becomes the object's CREATE statement as the
-#                                          feature files (src/sql/<feature>.sql) define it now
+#   #add chargeback.NAME[(argtypes)]       becomes the object's CREATE statement (a function,
+#                                          aggregate, view or table) as the feature files
+#                                          (src/sql/<feature>.sql) define it now
 #   #replace chargeback.NAME[(argtypes)]   the same, as CREATE OR REPLACE
 #   #comment chargeback.NAME[(argtypes)]   only its COMMENT ON statements
 # each followed by the COMMENT ON statements that come right after it there. Every other line is
@@ -47,7 +48,7 @@ for my $file (@features) {
     my @lines = <$fh>;
     close $fh;
     for (my $i = 0; $i < @lines; $i++) {
-        next unless $lines[$i] =~ /^CREATE (?:OR REPLACE )?(FUNCTION|AGGREGATE|VIEW) (chargeback\.\w+)/;
+        next unless $lines[$i] =~ /^CREATE (?:OR REPLACE )?(FUNCTION|AGGREGATE|VIEW|TABLE) (chargeback\.\w+)/;
         my ($kind, $name) = ($1, $2);
         my $start = $i;
         my $text = '';
@@ -76,7 +77,7 @@ for my $file (@features) {
             while ($lines[$i] !~ /;\s*$/ && $i + 1 < @lines) { $i++; $comments .= $lines[$i]; }
         }
         my $sig = '';
-        if ($kind ne 'VIEW' && $text =~ /\Q$name\E\s*\(/g) {
+        if ($kind ne 'VIEW' && $kind ne 'TABLE' && $text =~ /\Q$name\E\s*\(/g) {
             my $pos = pos($text);
             my $depth = 1;
             my $j = $pos;
@@ -103,6 +104,7 @@ while (my $line = <$in>) {
         die "$source:$n: $name has " . scalar(@found) . " definitions: give the argument types\n" if @found > 1;
         die "$source:$n: $name has no COMMENT ON after it\n" if $how eq 'comment' && $found[0]{comments} eq '';
         my $text = $how eq 'comment' ? $found[0]{comments} : $found[0]{text};
+        die "$source:$n: a table cannot be replaced: ALTER it\n" if $how eq 'replace' && $text =~ /^CREATE (?:OR REPLACE )?TABLE/;
         $text =~ s/^CREATE (?:OR REPLACE )?/CREATE OR REPLACE / if $how eq 'replace';
         $text =~ s/^CREATE OR REPLACE /CREATE / if $how eq 'add';
         print $text;

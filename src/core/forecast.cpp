@@ -49,22 +49,6 @@ int128 gcd128(int128 a, int128 b) {
     return a;
 }
 
-// floor(sqrt(n)), digit by digit (no floating point).
-u128 isqrt(u128 n) {
-    u128 result = 0;
-    u128 bit = static_cast<u128>(1) << 126;
-    while (bit > n) bit >>= 2;
-    while (bit != 0) {
-        if (n >= result + bit) {
-            n -= result + bit;
-            result = (result >> 1) + bit;
-        } else {
-            result >>= 1;
-        }
-        bit >>= 2;
-    }
-    return result;
-}
 
 // Twice the median of v (an integer even when the median is the mean of two middles).
 // Reorders v; v must not be empty.
@@ -239,6 +223,23 @@ ForecastResult run_rate_result(int128 spent, int128 total, int64_t n, int64_t re
 }
 
 }  // namespace
+
+unsigned __int128 isqrt(unsigned __int128 n) {
+    using u128 = unsigned __int128;
+    u128 result = 0;
+    u128 bit = static_cast<u128>(1) << 126;
+    while (bit > n) bit >>= 2;
+    while (bit != 0) {
+        if (n >= result + bit) {
+            n -= result + bit;
+            result = (result >> 1) + bit;
+        } else {
+            result >>= 1;
+        }
+        bit >>= 2;
+    }
+    return result;
+}
 
 const char* forecast_method_name(ForecastMethod m) {
     switch (m) {
@@ -436,58 +437,14 @@ size_t weekday_of(int64_t day) { return static_cast<size_t>(((day % kWeek) + kWe
 
 }  // namespace
 
-ForecastResult forecast_with_history(std::vector<DailyAmount> days, int32_t period_start,
-                                     int32_t period_end) {
-    if (period_end < period_start)
-        bad_day("period_end is before the period start", period_end, period_start);
-    int64_t span = static_cast<int64_t>(period_end) - period_start + 1;
-    if (span > kForecastMaxDays)
-        throw Error(sqlstate::program_limit_exceeded,
-                    "forecast period of " + std::to_string(span) + " days is too long",
-                    "a period spans at most " + std::to_string(kForecastMaxDays) + " days");
+HistoryModel fit_history_model(const std::vector<int128>& y, int64_t first, size_t h) {
     const HistoryTuning& tune = kTuning;
-    const int64_t history_from = static_cast<int64_t>(period_start) - kForecastHistoryDays;
-    int64_t first = period_start, last = static_cast<int64_t>(period_start) - 1;
-    for (const auto& d : days) {
-        if (d.day > period_end) bad_day("a day lies after period_end", d.day, period_end);
-        if (d.day < history_from) continue;  // older history is ignored
-        first = std::min<int64_t>(first, d.day);
-        last = std::max<int64_t>(last, d.day);
-    }
-    // Daily totals over [first, last] (missing days are 0): h history days, then p period days.
-    size_t n = static_cast<size_t>(last - first + 1);
-    std::vector<int128> y(n, 0);
-    for (const auto& d : days) {
-        if (d.day < history_from) continue;
-        int128& slot = y[static_cast<size_t>(static_cast<int64_t>(d.day) - first)];
-        if (!checked_add(slot, d.amount, &slot))
-            throw Error(sqlstate::numeric_value_out_of_range, "forecast daily total out of range");
-    }
-    const size_t h = static_cast<size_t>(static_cast<int64_t>(period_start) - first);
-    const size_t p = n - h;
-    int128 spent = 0, total = 0;
-    for (size_t t = 0; t < n; ++t) {
-        if (abs128(y[t]) > kForecastMaxDailyAmount)
-            throw Error(sqlstate::numeric_value_out_of_range,
-                        "forecast daily total out of range",
-                        "a day's total must lie within +-1e12 currency units");
-        total = add(total, y[t]);
-        if (t >= h) spent = add(spent, y[t]);
-    }
-    const int64_t remaining = static_cast<int64_t>(period_end) - last;
-    if (remaining == 0) return complete_result(spent);
-    if (n == 0 || (h < static_cast<size_t>(kHistoryMinDays) && p < kMinTrendDays))
-        return run_rate_result(spent, total, static_cast<int64_t>(n), remaining);
-
-    ForecastResult out;
-    out.spent = spent;
-    out.state = ForecastState::ok;
-    out.method = ForecastMethod::level;
-
+    const size_t n = y.size(), p = n - h;
+    HistoryModel model;
     // Weekly profile over the last 8 weeks, parts per million of the mean day.
     const size_t window = std::min<size_t>(n, kForecastHistoryDays);
     const size_t ws = n - window;
-    std::array<int128, kWeek> factor;
+    std::array<int128, kWeek>& factor = model.factor;
     factor.fill(kPpm);
     if (tune.profile && window >= static_cast<size_t>(kProfileMinDays)) {
         std::array<std::vector<int128>, kWeek> samples;
@@ -508,7 +465,7 @@ ForecastResult forecast_with_history(std::vector<DailyAmount> days, int32_t peri
                                 ? div_round_half_up(add(raw, kPpm), 2)
                                 : raw;
             }
-            out.method = ForecastMethod::weekly;
+            model.weekly = true;
         }
     }
 
@@ -601,6 +558,70 @@ ForecastResult forecast_with_history(std::vector<DailyAmount> days, int32_t peri
         if (excess > 0) level = add(level, excess);
     }
 
+    model.slope = slope;
+    model.level = level;
+    model.sigma = sigma;
+    model.sample = level_sample.size();
+    return model;
+}
+
+int128 history_model_expected(const HistoryModel& m, int64_t last_day, int64_t day) {
+    int128 lv = add(m.level, mul(m.slope, static_cast<int128>(day - last_day)));
+    if (lv <= 0) return 0;
+    return div_round_half_up(mul(lv, m.factor[weekday_of(day)]), kPpm);
+}
+
+ForecastResult forecast_with_history(std::vector<DailyAmount> days, int32_t period_start,
+                                     int32_t period_end) {
+    if (period_end < period_start)
+        bad_day("period_end is before the period start", period_end, period_start);
+    int64_t span = static_cast<int64_t>(period_end) - period_start + 1;
+    if (span > kForecastMaxDays)
+        throw Error(sqlstate::program_limit_exceeded,
+                    "forecast period of " + std::to_string(span) + " days is too long",
+                    "a period spans at most " + std::to_string(kForecastMaxDays) + " days");
+    const HistoryTuning& tune = kTuning;
+    const int64_t history_from = static_cast<int64_t>(period_start) - kForecastHistoryDays;
+    int64_t first = period_start, last = static_cast<int64_t>(period_start) - 1;
+    for (const auto& d : days) {
+        if (d.day > period_end) bad_day("a day lies after period_end", d.day, period_end);
+        if (d.day < history_from) continue;  // older history is ignored
+        first = std::min<int64_t>(first, d.day);
+        last = std::max<int64_t>(last, d.day);
+    }
+    // Daily totals over [first, last] (missing days are 0): h history days, then p period days.
+    size_t n = static_cast<size_t>(last - first + 1);
+    std::vector<int128> y(n, 0);
+    for (const auto& d : days) {
+        if (d.day < history_from) continue;
+        int128& slot = y[static_cast<size_t>(static_cast<int64_t>(d.day) - first)];
+        if (!checked_add(slot, d.amount, &slot))
+            throw Error(sqlstate::numeric_value_out_of_range, "forecast daily total out of range");
+    }
+    const size_t h = static_cast<size_t>(static_cast<int64_t>(period_start) - first);
+    const size_t p = n - h;
+    int128 spent = 0, total = 0;
+    for (size_t t = 0; t < n; ++t) {
+        if (abs128(y[t]) > kForecastMaxDailyAmount)
+            throw Error(sqlstate::numeric_value_out_of_range,
+                        "forecast daily total out of range",
+                        "a day's total must lie within +-1e12 currency units");
+        total = add(total, y[t]);
+        if (t >= h) spent = add(spent, y[t]);
+    }
+    const int64_t remaining = static_cast<int64_t>(period_end) - last;
+    if (remaining == 0) return complete_result(spent);
+    if (n == 0 || (h < static_cast<size_t>(kHistoryMinDays) && p < kMinTrendDays))
+        return run_rate_result(spent, total, static_cast<int64_t>(n), remaining);
+
+    ForecastResult out;
+    out.spent = spent;
+    out.state = ForecastState::ok;
+    const HistoryModel model = fit_history_model(y, first, h);
+    out.method = model.weekly ? ForecastMethod::weekly : ForecastMethod::level;
+    const std::array<int128, kWeek>& factor = model.factor;
+    const int128 slope = model.slope, level = model.level, sigma = model.sigma;
+
     // Projection: sum over the remaining days of max(0, level) * factor / 1e6, rounded once.
     int128 f1 = 0, f2 = 0, scaled = 0;
     for (int64_t day = last + 1; day <= period_end; ++day) {
@@ -613,7 +634,7 @@ ForecastResult forecast_with_history(std::vector<DailyAmount> days, int32_t peri
     int128 rest = div_round_half_up(scaled, kPpm);
     out.projected = add(spent, rest);
 
-    int128 m = std::max<int128>(1, static_cast<int128>(level_sample.size()));
+    int128 m = std::max<int128>(1, static_cast<int128>(model.sample));
     int128 abs_level = abs128(level);
     // Scale sigma and level to <= 1e11 so that the squares below stay inside 128 bits.
     const int128 kCap = static_cast<int128>(100000000000LL);

@@ -40,6 +40,7 @@
 #include "pure.hpp"
 #include "decimal.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -132,6 +133,27 @@ inline Forecast forecast_period(std::vector<DailyAmount> days, int32_t period_en
 inline constexpr int kForecastHistoryDays = 56;
 ForecastResult forecast_with_history(std::vector<DailyAmount> days, int32_t period_start,
                                      int32_t period_end);
+
+// The history model behind forecast_with_history, one home for its rules (the anomaly
+// detector, src/core/anomaly.cpp, reads a day's expected value from it): daily totals y over
+// consecutive days starting at day `first` (days since 2000-01-01; the last
+// kForecastHistoryDays of them are used), the first `history_days` of which are history.
+// level, slope and sigma are deseasonalised amounts (kForecastScale units) at the last day of
+// y; factor[w] is weekday w's share of a mean day in parts per million (weekday of day d is
+// ((d % 7) + 7) % 7: 0 = Saturday, as day 0, 2000-01-01, was one); sigma = 1.4826 * MAD of
+// the `sample` days of the level's window around the level.
+struct HistoryModel {
+    std::array<int128, 7> factor = {1000000, 1000000, 1000000, 1000000, 1000000, 1000000, 1000000};
+    bool weekly = false;
+    int128 slope = 0, level = 0, sigma = 0;
+    size_t sample = 0;
+};
+HistoryModel fit_history_model(const std::vector<int128>& y, int64_t first, size_t history_days);
+// max(0, level + slope * (day - last_day)) * factor(day), rounded half away from zero.
+int128 history_model_expected(const HistoryModel& m, int64_t last_day, int64_t day);
+
+// floor(sqrt(n)), digit by digit (no floating point).
+unsigned __int128 isqrt(unsigned __int128 n);
 
 // Exact decimal text -> kForecastScale units, half away from zero beyond 12 decimals.
 // Throws 22P02 on bad syntax and 22003 beyond kForecastMaxDailyAmount.

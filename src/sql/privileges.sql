@@ -20,7 +20,7 @@ BEGIN
                     OR p.proname IN ('sum', 'tokens', 'total_tokens', 'prompt_tokens', 'rate', 'currency',
                                      'numeric_mul_token_rates', 'is_currency', 'cost', 'normalize_provider',
                                      'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'price_catalog_notes', 'valid_rule_match',
-                                     'allocate', 'forecast', 'forecast_accum', 'forecast_final',
+                                     'allocate', 'forecast', 'forecast_accum', 'forecast_final', 'anomaly', 'anomaly_accum', 'anomaly_final',
                                      'period_of', 'day_of', 'accounting_timezone', 'budget_state', 'budget_covers', 'budget_period_start', 'budget_period_end', 'focus_service',
                                      'max_hold_ttl', 'restoring'))
              ORDER BY p.oid::regprocedure::text
@@ -41,10 +41,12 @@ GRANT INSERT ON chargeback.usage_inbox, chargeback.usage_inbox_text TO chargebac
 -- catalog, which focus shows) and org_unit (names and cost centers that label the rows)
 -- are reference data, not spend. Of a run it reads what the journal shows, not its totals.
 GRANT SELECT ON chargeback.showback, chargeback.daily_spend, chargeback.unit_costs, chargeback.focus,
-                chargeback.data_quality, chargeback.budget_status, chargeback.journal, chargeback.unpriced_usage
+                chargeback.data_quality, chargeback.budget_status, chargeback.journal, chargeback.unpriced_usage,
+                chargeback.spend_anomaly
     TO chargeback_viewer;
 GRANT SELECT ON chargeback.usage, chargeback.daily_rollup, chargeback.activity_outcome,
                 chargeback.budget, chargeback.budget_spend, chargeback.budget_event, chargeback.reservation,
+                chargeback.spend_anomaly_event,
                 chargeback.usage_rejected, chargeback.usage_duplicate, chargeback.view_grant,
                 chargeback.org_unit, chargeback.price, chargeback.model_alias, chargeback.period
     TO chargeback_viewer;
@@ -114,7 +116,7 @@ GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rate
                           chargeback.unschedule_jobs(),
                           chargeback.grant_view(name, text), chargeback.revoke_view(name, text),
                           chargeback.xact_lock(text), chargeback.archive_usage(date, text),
-                          chargeback.allocation_compute(jsonb)
+                          chargeback.allocation_compute(jsonb), chargeback.detect_anomalies(date, numeric)
     TO chargeback_admin;
 
 -- statement_html(period, org_unit) renders what its caller may read (SECURITY INVOKER over

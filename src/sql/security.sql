@@ -163,6 +163,11 @@ ALTER TABLE chargeback.reservation ENABLE ROW LEVEL SECURITY;
 CREATE POLICY reservation_read ON chargeback.reservation FOR SELECT
     USING ((SELECT chargeback.sees_all()) OR budget_id = ANY ((SELECT chargeback.visible_budgets())::bigint[]));
 
+-- Anomalies belong to the org unit of their series.
+ALTER TABLE chargeback.spend_anomaly_event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY spend_anomaly_event_read ON chargeback.spend_anomaly_event FOR SELECT
+    USING ((SELECT chargeback.sees_all()) OR org_unit_id = ANY ((SELECT chargeback.visible_org_units())::integer[]));
+
 -- Rejected input and dropped duplicates carry no trusted owner: analysts only (a viewer's
 -- data_quality shows 0 for them).
 ALTER TABLE chargeback.usage_rejected ENABLE ROW LEVEL SECURITY;

@@ -4,6 +4,7 @@
 #   bash test/bench/run.sh            # every test/bench/*.sql
 #   bash test/bench/run.sh cost       # just test/bench/cost.sql
 #   bash test/bench/forecast.sh       # the forecast backtest alone (no database; run.sh runs it too)
+#   bash test/bench/anomaly.sh        # the anomaly backtest alone (no database; run.sh runs it too)
 # BENCH_ROWS scales the data (cost: 1000000 values; ingest: 100000 envelopes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
