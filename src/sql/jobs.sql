@@ -1,5 +1,6 @@
 -- Jobs: the periodic work of pg_chargeback (maintenance, a draft allocation of the running
--- month, closing the previous month), scheduled with pg_cron when it is installed here.
+-- month, closing the previous month, checking yesterday's spend for anomalies), scheduled
+-- with pg_cron when it is installed here.
 -- pg_cron is optional: every call into it goes through EXECUTE, so this script and these
 -- functions do not need the cron schema to exist.
 
@@ -45,7 +46,8 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 DECLARE
-    names text[] := ARRAY['chargeback-maintenance', 'chargeback-draft-allocation', 'chargeback-close'];
+    names text[] := ARRAY['chargeback-maintenance', 'chargeback-draft-allocation', 'chargeback-close',
+                          'chargeback-anomalies'];
     schedules text[];
     commands text[];
     have_cron boolean := EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron');
@@ -77,24 +79,27 @@ BEGIN
         END;
     END LOOP;
 
+    -- Anomalies at 01:10: detect_anomalies() checks yesterday in chargeback.timezone, a day
+    -- that is over whatever pg_cron's own time zone.
     schedules := ARRAY[schedule_jobs.maintenance_schedule, schedule_jobs.draft_schedule,
-                       format('0 2 %s * *', schedule_jobs.close_day)];
+                       format('0 2 %s * *', schedule_jobs.close_day), '10 1 * * *'];
     -- The month is period_of(now()): the accounting month in chargeback.timezone, the same
     -- one ingestion books usage into (a bare date_trunc would use the job's session zone).
     commands := ARRAY[
         'SELECT chargeback.maintenance()',
         format('SELECT chargeback.run_allocation(chargeback.period_of(now()), %L)', schedule_jobs.model),
         format('SELECT chargeback.close_period((chargeback.period_of(now()) - interval %L)::date, %L)',
-               '1 month', schedule_jobs.model)];
+               '1 month', schedule_jobs.model),
+        'SELECT chargeback.detect_anomalies()'];
 
     IF have_cron THEN
-        FOR i IN 1..3 LOOP
+        FOR i IN 1..cardinality(names) LOOP
             EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING names[i], schedules[i], commands[i];
         END LOOP;
     ELSE
         -- Not an error: pg_cron runs its jobs from one database (cron.database_name) and
         -- can start them in any other. Say exactly what to run there.
-        FOR i IN 1..3 LOOP
+        FOR i IN 1..cardinality(names) LOOP
             statements := statements || format('SELECT cron.schedule_in_database(%L, %L, %L, %L);',
                                                names[i], schedules[i], commands[i], current_database());
         END LOOP;
@@ -121,14 +126,15 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION chargeback.schedule_jobs(integer, text, text, text) IS
-    'schedules the standard pg_cron jobs (chargeback-maintenance, chargeback-draft-allocation, chargeback-close at 02:00 on close_day); without pg_cron in this database, a NOTICE gives the statements to run in the pg_cron database';
+    'schedules the standard pg_cron jobs (chargeback-maintenance, chargeback-draft-allocation, chargeback-close at 02:00 on close_day, chargeback-anomalies at 01:10); without pg_cron in this database, a NOTICE gives the statements to run in the pg_cron database';
 
 CREATE FUNCTION chargeback.unschedule_jobs() RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
 DECLARE
-    names text[] := ARRAY['chargeback-maintenance', 'chargeback-draft-allocation', 'chargeback-close'];
+    names text[] := ARRAY['chargeback-maintenance', 'chargeback-draft-allocation', 'chargeback-close',
+                          'chargeback-anomalies'];
     removed integer;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN

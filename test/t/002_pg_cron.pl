@@ -33,17 +33,20 @@ $node->safe_psql('postgres', 'ALTER EXTENSION pg_chargeback UPDATE');
 is($node->safe_psql('postgres', q{
 	SELECT e.extversion = a.default_version FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname
 	WHERE e.extname = 'pg_chargeback'}), 't', 'upgraded from 0.2.0 to the current version with the jobs scheduled');
-# Called again: the same three jobs, updated in place (pg_cron keys them by name and user).
+# Called again: the same three jobs, updated in place (pg_cron keys them by name and user),
+# and the anomaly check that 0.3.0 adds.
 $node->safe_psql('postgres', q{SELECT count(*) FROM chargeback.schedule_jobs(maintenance_schedule => '* * * * *')});
 is($node->safe_psql('postgres', q{
 	SELECT jobname, schedule, database, active FROM cron.job WHERE jobname LIKE 'chargeback-%' ORDER BY jobname}),
-	"chargeback-close|0 2 3 * *|postgres|t\n"
+	"chargeback-anomalies|10 1 * * *|postgres|t\n"
+	  . "chargeback-close|0 2 3 * *|postgres|t\n"
 	  . "chargeback-draft-allocation|17 * * * *|postgres|t\n"
 	  . "chargeback-maintenance|* * * * *|postgres|t",
-	'cron.job holds the three jobs once each, with the schedules of the last call');
+	'cron.job holds the four jobs once each, with the schedules of the last call');
 is($node->safe_psql('postgres', q{
 	SELECT command FROM cron.job WHERE jobname LIKE 'chargeback-%' ORDER BY jobname}),
-	"SELECT chargeback.close_period((chargeback.period_of(now()) - interval '1 month')::date, 'department')\n"
+	"SELECT chargeback.detect_anomalies()\n"
+	  . "SELECT chargeback.close_period((chargeback.period_of(now()) - interval '1 month')::date, 'department')\n"
 	  . "SELECT chargeback.run_allocation(chargeback.period_of(now()), 'department')\n"
 	  . "SELECT chargeback.maintenance()",
 	'the job commands');
@@ -91,12 +94,13 @@ my ($ret, $out, $err) = $node->psql('cb_nocron',
 	q{SELECT jobname, schedule, scheduled FROM chargeback.schedule_jobs()});
 is($ret, 0, 'schedule_jobs() without pg_cron succeeds');
 is($out,
-	"chargeback-maintenance|*/5 * * * *|f\nchargeback-draft-allocation|17 * * * *|f\nchargeback-close|0 2 3 * *|f",
-	'the three jobs, scheduled = false');
+	"chargeback-maintenance|*/5 * * * *|f\nchargeback-draft-allocation|17 * * * *|f\nchargeback-close|0 2 3 * *|f\n"
+	  . "chargeback-anomalies|10 1 * * *|f",
+	'the four jobs, scheduled = false');
 like($err, qr/NOTICE:  pg_cron is not installed in database "cb_nocron".*run these statements in database "postgres" \(cron\.database_name\)/,
 	'the NOTICE names this database and the pg_cron database');
 my @statements = $err =~ /(SELECT cron\.schedule_in_database\(.*\);)$/mg;
-is(scalar(@statements), 3, 'three schedule_in_database statements');
+is(scalar(@statements), 4, 'four schedule_in_database statements');
 like($statements[0],
 	qr/^SELECT cron\.schedule_in_database\('chargeback-maintenance', '\*\/5 \* \* \* \*', 'SELECT chargeback\.maintenance\(\)', 'cb_nocron'\);$/,
 	'the maintenance statement, naming cb_nocron');
@@ -105,7 +109,7 @@ is($node->safe_psql('cb_nocron', 'SELECT chargeback.unschedule_jobs()'), '0',
 	'unschedule_jobs() without pg_cron removes nothing');
 
 # unschedule_jobs() where pg_cron is: the three jobs go, and a second call finds none.
-is($node->safe_psql('postgres', 'SELECT chargeback.unschedule_jobs()'), '3', 'unschedule_jobs() removes three jobs');
+is($node->safe_psql('postgres', 'SELECT chargeback.unschedule_jobs()'), '4', 'unschedule_jobs() removes four jobs');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM cron.job WHERE jobname LIKE 'chargeback-%'}), '0',
 	'no chargeback job left');
 is($node->safe_psql('postgres', 'SELECT chargeback.unschedule_jobs()'), '0', 'a second call removes nothing');
@@ -114,7 +118,8 @@ is($node->safe_psql('postgres', 'SELECT chargeback.unschedule_jobs()'), '0', 'a 
 $node->safe_psql('postgres', join("\n", @statements));
 is($node->safe_psql('postgres', q{
 	SELECT jobname, schedule, database FROM cron.job WHERE jobname LIKE 'chargeback-%' ORDER BY jobname}),
-	"chargeback-close|0 2 3 * *|cb_nocron\nchargeback-draft-allocation|17 * * * *|cb_nocron\nchargeback-maintenance|*/5 * * * *|cb_nocron",
+	"chargeback-anomalies|10 1 * * *|cb_nocron\nchargeback-close|0 2 3 * *|cb_nocron\n"
+	  . "chargeback-draft-allocation|17 * * * *|cb_nocron\nchargeback-maintenance|*/5 * * * *|cb_nocron",
 	'the NOTICE statements schedule the jobs in cb_nocron');
 $node->safe_psql('postgres', q{SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname LIKE 'chargeback-%'});
 
