@@ -1152,3 +1152,7 @@ GRANT EXECUTE ON FUNCTION chargeback.allocation_compute(jsonb) TO chargeback_adm
 REVOKE SELECT ON chargeback.allocation_line FROM chargeback_viewer;
 GRANT SELECT (line_id, run_id, period, org_unit_id, project, activity_type, component, source, amount, currency)
     ON chargeback.allocation_line TO chargeback_viewer;
+
+-- ingest() says what it returns for a payload of many rows (an OTLP export, a usage-report page).
+COMMENT ON FUNCTION chargeback.ingest(jsonb, jsonb, text) IS
+    'parse, price, attribute and store one payload; returns the usage_id of its first recorded row in payload order (the recorded one for a repeated request, NULL when it holds no usage); parse_usage() lists every row, usage_inbox records them all; bad spans of an OTLP export go to usage_rejected';
