@@ -39,10 +39,16 @@ PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-missing-field-initializers -fno-omit-frame-pointer
 SHLIB_LINK += -lstdc++
-EXTRA_CLEAN = results regression.diffs regression.out test/isolation/output_iso test/isolation/results tmp_check build
+EXTRA_CLEAN = $(OBJS:.o=.d) results regression.diffs regression.out test/isolation/output_iso test/isolation/results tmp_check build
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Header dependencies, which PGXS does not track (a changed header left objects built against
+# the old one, and make does not rebuild a missing object of an up-to-date library): gcc writes
+# a .d file beside each object, read back here.
+override CXXFLAGS += -MMD -MP
+-include $(OBJS:.o=.d)
 
 # Clang's bitcode step ignores PG_CXXFLAGS.
 override BITCODE_CXXFLAGS += -std=c++17 -Wno-register -I$(srcdir)/src

@@ -156,6 +156,13 @@ void parse_one(const json& payload, UsageFormat format, const json* extra_attrs,
 
 }  // namespace
 
+void raise_if_all_rejected(const std::vector<UsageRecord>& records) {
+    if (records.empty()) return;
+    for (const UsageRecord& r : records)
+        if (!r.rejection) return;
+    throw *records.front().rejection;
+}
+
 UsageFormat usage_format_from_name(std::string_view name) {
     for (const FormatEntry& e : kFormats)
         if (name == e.name) return e.format;

@@ -2,6 +2,7 @@
 // attribution, and the parsers that produce them (one per format, in parsers/).
 #pragma once
 #include "pure.hpp"
+#include "error.hpp"
 #include "timestamp.hpp"
 #include "token_usage.hpp"
 
@@ -23,7 +24,21 @@ struct UsageRecord {
     TokenUsage tokens{};       // disjoint classes
     nlohmann::json attrs = nlohmann::json::object();  // context the payload carries: user, api_key, project, ...
     const char* format = "";   // the format it was parsed as (set by parse_usage_document)
+    // Records judged one by one (OTLP spans): `piece` is the part of the payload this record
+    // came from, as a payload of its own (a one-span OTLP export with the span's ancestors),
+    // and a record that cannot be recorded is rejected alone, with `piece` as the rejected
+    // payload, while the others of the payload land. "" for formats judged whole.
+    std::string piece;
+    // Set by such a parser for a part it could not read (the record has nothing else then):
+    // the error the whole payload would otherwise have raised.
+    std::optional<Error> rejection;
 };
+
+// A payload that yields records but no usable one raises its first rejection, as a payload of
+// one bad record always did: throws a copy of it when every record of `records` (at least
+// one) is a rejection. ingest() and parse_usage() call this; the bulk path does not (it keeps
+// one usage_rejected row per rejected record).
+void raise_if_all_rejected(const std::vector<UsageRecord>& records);
 
 enum class UsageFormat {
     openai_chat,
@@ -48,7 +63,8 @@ const std::string& usage_format_list();
 
 // Each parser reads the provider's own document (never the envelope) and appends records.
 // They throw Error: 22P02 for wrong JSON types or impossible counts (cached > prompt),
-// 22003 for counts beyond bigint, 22023 for a document that is not this format.
+// 22003 for counts beyond bigint, 22023 for a document that is not this format. parse_otlp
+// throws only for the document's structure; a bad span becomes a record with `rejection` set.
 using UsageParser = void (*)(const nlohmann::json& doc, std::vector<UsageRecord>& out);
 void parse_openai_chat(const nlohmann::json& doc, std::vector<UsageRecord>& out);
 void parse_openai_responses(const nlohmann::json& doc, std::vector<UsageRecord>& out);

@@ -25,19 +25,48 @@ void check_payload(std::string_view payload, const char* attrs) {
     if (attrs) core::check_payload_size("attrs", std::strlen(attrs), max_payload_bytes());
 }
 
-// Parses, prices and owns every record of one payload; all or nothing.
-std::vector<core::PricedUsage> price_payload(const char* payload, const char* attrs, std::string_view format,
-                                             TimestampTz now, TimestampTz clock_now) {
+// What one payload gives: the rows to store, and the parts rejected alone (records of a format
+// judged per record, OTLP spans: each with its piece of the payload and its error).
+struct PricedPayload {
+    std::vector<core::PricedUsage> rows;
+    std::vector<std::pair<std::string, core::Error>> rejected;
+};
+
+// Parses, prices and owns every record of one payload. All or nothing, except for records
+// judged one by one (UsageRecord::piece): one of those that cannot be read or stored is
+// rejected alone. With `raise_if_nothing_recorded`, a payload all of whose records are rejected
+// raises the first rejection instead (ingest(): as a payload of one bad record always did).
+PricedPayload price_payload(const char* payload, const char* attrs, std::string_view format, TimestampTz now,
+                            TimestampTz clock_now, bool raise_if_nothing_recorded) {
     check_payload(payload, attrs);
     core::UsageFormat f = core::usage_format_from_name(format.empty() ? "auto" : format);
     std::vector<core::UsageRecord> records = core::parse_usage_text(payload, f, attrs ? attrs : "");
+    if (raise_if_nothing_recorded) core::raise_if_all_rejected(records);
     core::PriceCatalog& catalog = price_catalog();
     const core::Attribution& owners = attribution();
     const core::IngestLimits limits{clock_now, max_future_skew_seconds()};
-    std::vector<core::PricedUsage> out;
-    out.reserve(records.size());
-    for (core::UsageRecord& r : records)
-        out.push_back(core::price_and_attribute(std::move(r), now, catalog, owners, pg_regex_search, limits));
+    PricedPayload out;
+    out.rows.reserve(records.size());
+    for (core::UsageRecord& r : records) {
+        if (r.rejection) {
+            out.rejected.emplace_back(std::move(r.piece), std::move(*r.rejection));
+            continue;
+        }
+        if (r.piece.empty()) {
+            out.rows.push_back(core::price_and_attribute(std::move(r), now, catalog, owners, pg_regex_search, limits));
+            continue;
+        }
+        std::string piece = std::move(r.piece);
+        r.piece.clear();
+        try {
+            out.rows.push_back(core::price_and_attribute(std::move(r), now, catalog, owners, pg_regex_search, limits));
+        } catch (const PgError&) {
+            throw;  // PostgreSQL itself failed
+        } catch (const core::Error& e) {
+            out.rejected.emplace_back(std::move(piece), e);
+        }
+    }
+    if (raise_if_nothing_recorded && out.rows.empty() && !out.rejected.empty()) throw out.rejected.front().second;
     return out;
 }
 
@@ -68,7 +97,20 @@ CB_FUNCTION(cb_parse_usage) {
     guarded([&] {
         check_payload(payload, nullptr);
         auto records = core::parse_usage_text(payload, core::usage_format_from_name(format));
+        core::raise_if_all_rejected(records);
         for (const core::UsageRecord& r : records) {
+            if (r.rejection) {
+                // The other records are returned; this one is named in a warning.
+                std::string msg = std::string("rejected part of the payload: ") + r.rejection->what();
+                const char* state = r.rejection->sqlstate();
+                pg_call([&] {
+                    ereport(WARNING, (errcode(MAKE_SQLSTATE(state[0], state[1], state[2], state[3], state[4])),
+                                      errmsg_internal("%s", msg.c_str()),
+                                      errhint("ingest() and usage_inbox record the other parts and keep this one "
+                                              "in chargeback.usage_rejected")));
+                });
+                continue;
+            }
             Datum values[7];
             bool nulls[7] = {r.provider.empty(), r.model.empty(), !r.occurred_at, r.request_id.empty(), false,
                              false, false};
@@ -87,8 +129,12 @@ CB_FUNCTION(cb_parse_usage) {
 }
 
 // ingest(payload jsonb, attrs jsonb, format text) -> bigint: records the payload's usage now
-// and returns its usage_id (the recorded one for a request seen before; the first row's for
-// a payload of many rows; NULL when the payload holds no usage).
+// and returns the usage_id of its FIRST recorded row, in payload order (for a repeated request,
+// the id it was recorded under before); NULL when the payload holds no usage. A payload of many
+// rows (a usage-report page, an OTLP export) records them all; parse_usage() lists them and
+// chargeback.usage has them by request_id. Parts of an OTLP export that cannot be recorded go
+// to usage_rejected, one row per span, with a WARNING; when no part can be recorded, the first
+// part's error is raised and nothing is stored.
 CB_FUNCTION(cb_ingest) {
     char* payload = jsonb_cstring(PG_GETARG_JSONB_P(0));
     char* attrs = nullable_jsonb_cstring(fcinfo, 1);
@@ -96,7 +142,20 @@ CB_FUNCTION(cb_ingest) {
     TimestampTz now = GetCurrentTransactionStartTimestamp();
     TimestampTz clock_now = GetCurrentTimestamp();
     return guarded_nullable(fcinfo, [&]() -> std::optional<Datum> {
-        std::vector<core::PricedUsage> rows = price_payload(payload, attrs, format, now, clock_now);
+        PricedPayload priced = price_payload(payload, attrs, format, now, clock_now, true);
+        if (!priced.rejected.empty()) {
+            std::vector<Rejection> rejections;
+            std::string fmt(format.empty() ? "auto" : format);
+            for (auto& [piece, error] : priced.rejected)
+                rejections.push_back({std::move(piece), attrs ? attrs : "", fmt, error.sqlstate(), error.what()});
+            write_rejections(rejections);
+            std::string msg = std::to_string(rejections.size()) + " part(s) of the payload went to "
+                              "chargeback.usage_rejected; the first: " + rejections.front().message;
+            pg_call([&] {
+                ereport(WARNING, (errcode(ERRCODE_WARNING), errmsg_internal("%s", msg.c_str())));
+            });
+        }
+        const std::vector<core::PricedUsage>& rows = priced.rows;
         if (rows.empty()) return std::nullopt;
         std::vector<WriteResult> written = write_usage(rows);
         int64_t id = written[0].usage_id;
@@ -156,9 +215,15 @@ CB_FUNCTION(cb_usage_inbox_insert) {
             // Before anything is parsed (price_payload checks the text it is given; a long
             // text line was cut short above).
             core::check_payload_size("usage payload", payload_len, max_payload_bytes());
-            std::vector<core::PricedUsage> rows = price_payload(payload, attrs, fmt, now, clock_now);
+            PricedPayload priced = price_payload(payload, attrs, fmt, now, clock_now, false);
+            // Rejected parts (OTLP spans) each become a row of usage_rejected, with the part as
+            // its payload; the rest of the payload lands.
+            for (auto& [piece, error] : priced.rejected)
+                pending_rejections().push_back(
+                    {std::move(piece), attrs ? payload_prefix_if_over(attrs, strlen(attrs), strlen(attrs)) : "", fmt,
+                     error.sqlstate(), error.what()});
             auto& pending = pending_usage();
-            for (core::PricedUsage& r : rows) {
+            for (core::PricedUsage& r : priced.rows) {
                 // Buffered as text: parsed attrs cost many times their text (tens of bytes a
                 // value), and the buffer holds up to kFlushBytes of payloads.
                 r.attrs_json = r.rec.attrs.dump();

@@ -28,7 +28,7 @@ RETURNS bigint
     AS 'MODULE_PATHNAME', 'cb_ingest' LANGUAGE C VOLATILE PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, chargeback, pg_temp;
 COMMENT ON FUNCTION chargeback.ingest(jsonb, jsonb, text) IS
-    'parse, price, attribute and store one payload; returns its usage_id (the recorded one for a repeated request)';
+    'parse, price, attribute and store one payload; returns the usage_id of its first recorded row in payload order (the recorded one for a repeated request, NULL when it holds no usage); parse_usage() lists every row, usage_inbox records them all; bad spans of an OTLP export go to usage_rejected';
 
 -- The bulk path: COPY JSON lines into usage_inbox (or raw text lines into usage_inbox_text,
 -- where even invalid JSON lands in usage_rejected). Nothing is stored in the views: each row

@@ -16,7 +16,7 @@ namespace {
 // "<sqlstate>|<message>" of parse_usage_text, or "ok" when it parses.
 std::string outcome(std::string_view payload, UsageFormat format = UsageFormat::auto_detect) {
     try {
-        parse_usage_text(payload, format);
+        raise_if_all_rejected(parse_usage_text(payload, format));
         return "ok";
     } catch (const Error& e) {
         return std::string(e.sqlstate()) + "|" + e.what();

@@ -27,10 +27,13 @@ inline std::vector<cb::core::UsageRecord> parse_fixture(cb::core::UsageParser p,
     return parse(p, read_file(fixture_path(name)));
 }
 
-// "<sqlstate>|<message>", "no error (N records)", or "non-Error exception|..." (a bug).
+// "<sqlstate>|<message>", "no error (N records)", or "non-Error exception|..." (a bug). A
+// record rejected alone (an OTLP span) reads as the error it carries.
 inline std::string error_of(cb::core::UsageParser p, std::string_view text) {
     try {
         auto records = parse(p, text);
+        for (const auto& r : records)
+            if (r.rejection) return std::string(r.rejection->sqlstate()) + "|" + r.rejection->what();
         return "no error (" + std::to_string(records.size()) + " records)";
     } catch (const cb::core::Error& e) {
         return std::string(e.sqlstate()) + "|" + e.what();
