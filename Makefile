@@ -30,7 +30,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADES)
 
 REGRESS = guard token_usage token_rates cost builtin_catalog price_catalog model_resolution import_prices parallel_sum attribution ingest_formats ingest_bulk reprice ingest_hostile budgets budget_spend allocate allocation jobs showback anomaly statement security security_temp_objects security_holds archive plpgsql_check oldextversions
 REGRESS_OPTS = --load-extension=$(EXTENSION)
-ISOLATION = price_cache set_price_race ingest_same_request budget_race budget_cache close_race reprice_close_race rollup_race budget_notify lock_stall
+ISOLATION = price_cache set_price_race ingest_same_request budget_race budget_cache close_race reprice_close_race rollup_race budget_notify lock_stall anomaly_notify
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/results --load-extension=$(EXTENSION)
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl

@@ -75,6 +75,9 @@ SELECT count(*) AS seen FROM spend_anomaly_event;
 SET ROLE an_red;
 SELECT count(*) > 0 AS seen, bool_and(org_unit = 'an-red') AS only_red FROM spend_anomaly;
 SELECT detect_anomalies('2022-02-28');   -- viewers cannot run detection
+-- The unit's statement lists the month's anomalies with what moved (bob, project p2).
+SELECT (regexp_match(statement_html('2022-02-01', 'an-red'), '<section id="anomalies">.*?</section>'))[1] AS anomalies_section;
+SELECT (regexp_match(statement_html('2022-01-01', 'an-red'), '<section id="anomalies">.*?</section>'))[1] AS january;
 RESET ROLE;
 SELECT revoke_view('an_blue', NULL) + revoke_view('an_red', NULL) AS scopes_removed;
 DROP OWNED BY an_blue, an_red;

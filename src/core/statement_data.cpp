@@ -184,6 +184,31 @@ std::vector<UnitCostRow> unit_cost_rows(const json& doc) {
     return rows;
 }
 
+// Optional: documents made before anomalies existed have none.
+std::vector<AnomalyRow> anomaly_rows(const json& doc) {
+    std::vector<AnomalyRow> rows;
+    if (!doc.is_object() || !doc.contains("anomalies")) return rows;
+    for (const json& a : array_member(doc, "anomalies", "document")) {
+        AnomalyRow r;
+        r.day = text(a, "day", "anomalies[]");
+        r.scope = text(a, "scope", "anomalies[]");
+        r.scope_value = text(a, "scope_value", "anomalies[]");
+        r.org_unit = text(a, "org_unit", "anomalies[]");
+        r.direction = text(a, "direction", "anomalies[]");
+        r.expected = amount(a, "expected", "anomalies[]");
+        r.actual = amount(a, "actual", "anomalies[]");
+        for (const json& m : array_member(a, "movers", "anomalies[]")) {
+            bool null_value = false;
+            std::string value = optional_text(m, "value", "anomalies[].movers[]", &null_value);
+            Amount change = amount(m, "change", "anomalies[].movers[]");
+            std::string sign = change.text.empty() || change.text[0] == '-' ? "" : "+";
+            r.movers.push_back(text(m, "dimension", "anomalies[].movers[]") + " " + value + " " + sign + change.text);
+        }
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
 std::optional<Allocation> allocation(const json& doc) {
     const json& alloc = member(doc, "allocation", "document");
     if (alloc.is_null()) return std::nullopt;
@@ -249,6 +274,7 @@ Statement read_statement(const json& doc) {
     s.budgets = budget_rows(doc);
     read_daily(doc, s);
     s.unit_costs = unit_cost_rows(doc);
+    s.anomalies = anomaly_rows(doc);
     s.allocation = allocation(doc);
     return s;
 }

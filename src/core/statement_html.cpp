@@ -129,6 +129,17 @@ void budget_section(Page& p, const Statement& s) {
             });
 }
 
+// Days whose spend left its expected band (chargeback.detect_anomalies), with what moved.
+void anomaly_section(Page& p, const Statement& s) {
+    section(p, "anomalies", "Spend anomalies", s.anomalies.empty(),
+            "No day of " + s.title + " departed from its expected spend.", [&] {
+                anomaly_table(p, s.anomalies);
+                p.el("p", "class=\"muted\"",
+                     "Expected from the 56 days before (level, trend, weekly profile); what moved: the "
+                     "projects, models and people whose spend departed most from their usual share.");
+            });
+}
+
 // Cost per business outcome.
 void unit_cost_section(Page& p, const Statement& s) {
     section(p, "unit-costs", "Cost per outcome", s.unit_costs.empty(),
@@ -216,6 +227,7 @@ std::string statement_html(const nlohmann::json& doc) {
     spend_section(p, s, s.by_model, "models", "Spend by model", true);
     trend_section(p, s);
     budget_section(p, s);
+    anomaly_section(p, s);
     unit_cost_section(p, s);
     allocation_section(p, s);
     footer(p, s);

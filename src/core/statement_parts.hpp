@@ -59,6 +59,13 @@ struct UnitCostRow {
     Amount cost, units, cost_per_unit;
 };
 
+// A spend anomaly of the month (chargeback.spend_anomaly_event) and what moved.
+struct AnomalyRow {
+    std::string day, scope, scope_value, org_unit, direction;
+    Amount expected, actual;
+    std::vector<std::string> movers;  // "principal bob +350", in the cause's order
+};
+
 struct AllocationPart {
     std::string name, currency;
     Amount amount;
@@ -96,6 +103,7 @@ struct Statement {
     int as_of_index = 0;             // the last day with figures
     std::optional<Forecast> forecast;
     std::vector<UnitCostRow> unit_costs;
+    std::vector<AnomalyRow> anomalies;
     std::optional<Allocation> allocation;
 
     // The unit's own monthly budget (drawn on the trend chart), or nullptr.
@@ -149,6 +157,7 @@ void allocation_chart(Page& p, const Allocation& a, const std::string& title);
 void spend_table(Page& p, const std::vector<SpendRow>& rows, bool model);
 void budget_table(Page& p, const std::vector<BudgetRow>& budgets);
 void unit_cost_table(Page& p, const std::vector<UnitCostRow>& rows);
+void anomaly_table(Page& p, const std::vector<AnomalyRow>& rows);
 void allocation_table(Page& p, const std::vector<AllocationLine>& lines);
 
 }  // namespace cb::core::statement

@@ -59,6 +59,21 @@ void unit_cost_table(Page& p, const std::vector<UnitCostRow>& rows) {
     p.raw("</tbody></table>\n");
 }
 
+void anomaly_table(Page& p, const std::vector<AnomalyRow>& rows) {
+    p.raw(
+        "<table><thead><tr><th>Day</th><th>Series</th><th>Unit</th><th class=\"num\">Expected</th>"
+        "<th class=\"num\">Actual</th><th>What moved</th></tr></thead><tbody>\n");
+    for (const AnomalyRow& a : rows) {
+        std::string moved;
+        for (const std::string& m : a.movers) moved += (moved.empty() ? "" : "; ") + m;
+        p.raw("<tr class=\"anomaly-" + html_escape(a.direction) + "\"><td>" + html_escape(a.day) + "</td><td>" +
+              html_escape(a.scope) + " " + html_escape(a.scope_value) + " (" + html_escape(a.direction) + ")</td><td>" +
+              html_escape(a.org_unit) + "</td><td class=\"num\">" + html_escape(a.expected.text) +
+              "</td><td class=\"num\">" + html_escape(a.actual.text) + "</td><td>" + html_escape(moved) + "</td></tr>\n");
+    }
+    p.raw("</tbody></table>\n");
+}
+
 void allocation_table(Page& p, const std::vector<AllocationLine>& lines) {
     p.raw(
         "<table><thead><tr><th>Unit</th><th>Component</th><th>Source</th><th "

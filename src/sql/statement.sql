@@ -156,6 +156,21 @@ BEGIN
                                   'units', c.units::text, 'cost_per_unit', c.cost_per_unit::text)
                               ORDER BY c.org_unit, c.activity_type), '[]')
                        FROM chargeback.unit_costs c WHERE c.period = p_start AND c.org_unit = ANY (codes)),
+        -- The month's spend anomalies of the units (chargeback.detect_anomalies), with what
+        -- moved: each mover of the cause as {dimension, value, change}.
+        'anomalies', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                  'day', e.day, 'scope', e.scope, 'scope_value', e.scope_value, 'org_unit', o.code,
+                                  'direction', e.direction, 'expected', e.expected::text, 'actual', e.actual::text,
+                                  'movers', (SELECT coalesce(jsonb_agg(jsonb_build_object('dimension', m.key, 'value', i->>'value',
+                                                                                          'change', i->>'change')
+                                                                       ORDER BY m.key, i.ord), '[]')
+                                             FROM jsonb_each(e.cause) m
+                                             CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(m.value) = 'array'
+                                                                                          THEN m.value ELSE '[]' END)
+                                                 WITH ORDINALITY i (i, ord)))
+                              ORDER BY e.day, o.code, e.scope, e.scope_value), '[]')
+                       FROM chargeback.spend_anomaly_event e JOIN chargeback.org_unit o USING (org_unit_id)
+                       WHERE e.day BETWEEN p_start AND p_end AND e.org_unit_id = ANY (ids)),
         'allocation', CASE WHEN run.run_id IS NOT NULL THEN jsonb_build_object(
             'run_id', run.run_id, 'model', run.model, 'status', run.status,
             'total', (SELECT coalesce(sum(l.amount), 0)::text FROM chargeback.allocation_line l
