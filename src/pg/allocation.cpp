@@ -1,5 +1,5 @@
-// Allocation glue: the allocate() window function, the allocate_agg() aggregate and the
-// allocation engine behind run_allocation() (allocation_compute).
+// Allocation glue: the allocate() and convert_share() window functions, the allocate_agg()
+// aggregate and the allocation engine behind run_allocation() (allocation_compute).
 #include "datum.hpp"
 
 #include "core/allocate.hpp"
@@ -98,6 +98,81 @@ CB_FUNCTION(cb_allocate) {
                 } else {
                     continue;
                 }
+                part->nulls[i] = false;
+            }
+        }
+        part->computed = true;
+        MemoryContextSwitchTo(old);
+    }
+    if (part->nulls[pos]) PG_RETURN_NULL();
+    PG_RETURN_DATUM(part->shares[pos]);
+}
+
+// convert_share(amount, rate, minor_unit): on the first row of a partition, read every row's
+// amount, convert the partition once (core::convert_shares: the converted amounts sum to the
+// converted total) and keep the results; each row then returns its own. The rate and the
+// minor unit are the partition's, the same on every row.
+CB_FUNCTION(cb_convert_share) {
+    WindowObject win = PG_WINDOW_OBJECT();
+    AllocatePartition* part =
+        static_cast<AllocatePartition*>(WinGetPartitionLocalMemory(win, sizeof(AllocatePartition)));
+    int64 pos = WinGetCurrentPosition(win);
+    if (!part->computed) {
+        MemoryContext cxt = static_cast<MemoryContext>(fcinfo->flinfo->fn_extra);
+        if (!cxt) {
+            cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "pg_chargeback convert_share", ALLOCSET_DEFAULT_SIZES);
+            fcinfo->flinfo->fn_extra = cxt;
+        } else {
+            MemoryContextReset(cxt);
+        }
+        MemoryContext old = MemoryContextSwitchTo(cxt);
+        int64 n = WinGetPartitionRowCount(win);
+        if (n > static_cast<int64>(MaxAllocSize / sizeof(Datum)))
+            ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                            errmsg("convert_share() partition of " INT64_FORMAT " rows is too large", n)));
+        const char** amounts = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
+        bool isnull, isout;
+        // The rate and the minor unit of the first row (copied: a fetched Datum points into a
+        // slot the next fetch overwrites), checked equal on every other row.
+        Datum first[2] = {Datum(0), Datum(0)};
+        bool first_null[2] = {true, true};
+        const char* params[2] = {nullptr, nullptr};  // as text; NULL: no result
+        for (int64 i = 0; i < n; ++i) {
+            Datum a = WinGetFuncArgInPartition(win, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+            amounts[i] = isnull ? nullptr : numeric_cstring(a);
+            for (int k = 0; k < 2; ++k) {
+                Datum v = WinGetFuncArgInPartition(win, k + 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+                if (i == 0) {
+                    first_null[k] = isnull;
+                    if (!isnull) {
+                        first[k] = datumCopy(v, false, -1);
+                        params[k] = numeric_cstring(first[k]);
+                    }
+                } else if (isnull != first_null[k] ||
+                           (!isnull && !DatumGetBool(DirectFunctionCall2(numeric_eq, v, first[k])))) {
+                    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                    errmsg("convert_share() %s differs within a window partition: %s and %s",
+                                           k == 0 ? "rate" : "minor_unit", params[k] ? params[k] : "NULL",
+                                           isnull ? "NULL" : numeric_cstring(v)),
+                                    errhint("convert one currency at one rate per partition (PARTITION BY the run and currency)")));
+                }
+            }
+        }
+        part->shares = static_cast<Datum*>(palloc0(sizeof(Datum) * (n + 1)));
+        part->nulls = static_cast<bool*>(palloc(sizeof(bool) * (n + 1)));
+        for (int64 i = 0; i < n; ++i) part->nulls[i] = true;
+        if (params[0] && params[1]) {
+            char** texts = nullptr;
+            guarded([&] {
+                auto out = cb::core::convert_shares(std::vector<const char*>(amounts, amounts + n), params[0], params[1]);
+                texts = static_cast<char**>(palloc_or_throw(sizeof(char*) * (n + 1)));
+                for (int64 i = 0; i < n; ++i) texts[i] = out[i] ? pstrdup_or_throw(*out[i]) : nullptr;
+                return Datum(0);
+            });
+            for (int64 i = 0; i < n; ++i) {
+                if (!texts[i]) continue;
+                part->shares[i] = DirectFunctionCall3(numeric_in, CStringGetDatum(texts[i]), ObjectIdGetDatum(InvalidOid),
+                                                      Int32GetDatum(-1));
                 part->nulls[i] = false;
             }
         }

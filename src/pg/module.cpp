@@ -3,6 +3,7 @@
 #include "settings.hpp"
 #include "usage_writer.hpp"
 
+#include "core/currency.hpp"
 #include "core/interrupt.hpp"
 
 static char* cb_timezone = nullptr;
@@ -10,6 +11,22 @@ static bool cb_restoring = false;
 static int max_hold_ttl_seconds = 3600;
 static int cb_max_payload_bytes = 1024 * 1024;
 static int cb_max_future_skew = 24 * 3600;
+static char* reporting_currency_setting = nullptr;
+
+// chargeback.reporting_currency must be an ISO 4217 code (upper case): a typo would otherwise
+// surface as a missing exchange rate in every report.
+static bool check_reporting_currency(char** newval, void**, GucSource) {
+    if (*newval && cb::core::is_currency_code(*newval)) return true;
+    GUC_check_errdetail("\"%s\" is not an ISO 4217 currency code in upper case, such as USD or EUR.",
+                        *newval ? *newval : "");
+    return false;
+}
+
+// reporting_currency() -> text: the setting, read through C so that its check is in place.
+CB_FUNCTION(cb_reporting_currency) {
+    (void)fcinfo;
+    PG_RETURN_TEXT_P(cstring_to_text(reporting_currency_setting ? reporting_currency_setting : "USD"));
+}
 
 // max_hold_ttl() -> interval: chargeback.max_hold_ttl as an interval. Read through C so that
 // the module, and with it the PGC_SUSET check of a value set before it loaded, is in place.
@@ -68,5 +85,10 @@ void _PG_init(void) {
     DefineCustomIntVariable("chargeback.max_future_skew", "How far ahead of the current time usage may be dated.",
                             "Usage whose occurred_at is later than now plus this is refused (22008).", &cb_max_future_skew,
                             24 * 3600, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+    // A reader's choice (which currency reports are read in), not a security boundary.
+    DefineCustomStringVariable("chargeback.reporting_currency", "Currency that reports are converted into.",
+                               "Exchange rates come from chargeback.fx_rate (set_fx_rate); a missing rate is an error "
+                               "naming the pair and the date.",
+                               &reporting_currency_setting, "USD", PGC_USERSET, 0, check_reporting_currency, nullptr, nullptr);
     MarkGUCPrefixReserved("chargeback");
 }

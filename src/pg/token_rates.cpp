@@ -118,3 +118,17 @@ CB_FUNCTION(cb_is_currency) {
     std::string_view code = text_view(PG_GETARG_TEXT_PP(0));
     PG_RETURN_BOOL(cb::core::is_currency_code(code));
 }
+
+// minor_unit(currency) -> numeric: 10^-digits of the currency's minor unit (0.01, 1, 0.001).
+CB_FUNCTION(cb_minor_unit) {
+    std::string_view code = text_view(PG_GETARG_TEXT_PP(0));
+    return guarded([&] {
+        if (!cb::core::is_currency_code(code))
+            throw cb::core::Error(cb::core::sqlstate::invalid_parameter_value,
+                                  "\"" + std::string(code.substr(0, 16)) + "\" is not an ISO 4217 currency code", {},
+                                  "use an upper-case code such as USD, EUR or JPY");
+        int digits = cb::core::currency_minor_digits(code);
+        std::string text = digits == 0 ? "1" : "0." + std::string(static_cast<size_t>(digits - 1), '0') + "1";
+        return numeric_datum(text);
+    });
+}

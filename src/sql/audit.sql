@@ -68,7 +68,8 @@ BEGIN
         ('allocation_rule', '''rule_id'''), ('fixed_charge', '''fixed_charge_id'''),
         ('invoice', '''provider'', ''period'', ''currency'''),
         ('activity_outcome', '''period'', ''org_unit_id'', ''activity_type'''),
-        ('period', '''period'''), ('view_grant', '''role'', ''org_unit_id''')) AS v (tab, keys)
+        ('period', '''period'''), ('view_grant', '''role'', ''org_unit_id'''),
+        ('fx_rate', '''fx_rate_id''')) AS v (tab, keys)
     LOOP
         EXECUTE format('CREATE TRIGGER audit_insert AFTER INSERT ON chargeback.%I REFERENCING NEW TABLE AS new_rows '
                        'FOR EACH STATEMENT EXECUTE FUNCTION chargeback.audit_changes(%s)', t.tab, t.keys);

@@ -22,7 +22,7 @@ BEGIN
                                      'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'price_catalog_notes', 'valid_rule_match',
                                      'allocate', 'forecast', 'forecast_accum', 'forecast_final', 'anomaly', 'anomaly_accum', 'anomaly_final',
                                      'period_of', 'day_of', 'accounting_timezone', 'budget_state', 'budget_covers', 'budget_period_start', 'budget_period_end', 'focus_service',
-                                     'max_hold_ttl', 'restoring'))
+                                     'max_hold_ttl', 'restoring', 'reporting_currency', 'minor_unit', 'convert_share'))
              ORDER BY p.oid::regprocedure::text
     LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', f);
@@ -102,6 +102,7 @@ GRANT INSERT ON chargeback.period_event TO chargeback_admin;
 GRANT INSERT, UPDATE, DELETE ON chargeback.allocation_run TO chargeback_admin;
 GRANT INSERT ON chargeback.allocation_line TO chargeback_admin;
 GRANT INSERT, DELETE ON chargeback.view_grant TO chargeback_admin;
+GRANT INSERT, UPDATE, DELETE ON chargeback.fx_rate TO chargeback_admin;
 GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rates, timestamptz, text, bigint, text),
                           chargeback.import_prices(jsonb, text, timestamptz),
                           chargeback.lock_price_key(text, text, text, bigint),
@@ -116,8 +117,14 @@ GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rate
                           chargeback.unschedule_jobs(),
                           chargeback.grant_view(name, text), chargeback.revoke_view(name, text),
                           chargeback.xact_lock(text), chargeback.archive_usage(date, text),
-                          chargeback.allocation_compute(jsonb), chargeback.detect_anomalies(date, numeric)
+                          chargeback.allocation_compute(jsonb), chargeback.detect_anomalies(date, numeric),
+                          chargeback.set_fx_rate(text, text, numeric, timestamptz)
     TO chargeback_admin;
+
+-- Exchange rates are not secret: whoever reads a report may convert it.
+GRANT SELECT ON chargeback.fx_rate TO chargeback_viewer;
+GRANT EXECUTE ON FUNCTION chargeback.fx_rate_at(text, text, timestamptz), chargeback.allocation_lines_in(bigint, text)
+    TO chargeback_viewer, chargeback_analyst;
 
 -- statement_html(period, org_unit) renders what its caller may read (SECURITY INVOKER over
 -- the views above): for viewers and analysts.
