@@ -120,7 +120,7 @@ TEST(CliOtlpProtobuf, DeepAnyValueStopsAtTheLimit) {
     // Within the limit it decodes.
     std::string ok = var_field(3, 7);
     for (int i = 0; i < 10; ++i) ok = len_field(5, len_field(1, ok));
-    EXPECT_NO_THROW(decode_export_trace_request(len_field(1, len_field(2, len_field(2, len_field(9, len_field(1, "k") + len_field(2, ok))))))));
+    EXPECT_NO_THROW(decode_export_trace_request(len_field(1, len_field(2, len_field(2, len_field(9, len_field(1, "k") + len_field(2, ok)))))));
 }
 
 TEST(CliOtlpProtobuf, SpanCountIsBounded) {
