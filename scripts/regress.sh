@@ -23,7 +23,7 @@ done
 if [ "$need_cli" = 1 ]; then bash scripts/cli.sh; fi
 work=${REGRESS_DIR:-/tmp/pg_chargeback_regress}
 rm -rf "$work" && mkdir -p "$work"
-rsync -a --exclude build --exclude .git ./ "$work"/src_copy/
+rsync -a --exclude build --exclude .git --exclude node_modules ./ "$work"/src_copy/
 chown -R postgres "$work"
 runuser -u postgres -- make -C "$work/src_copy" installcheck "$@" \
     EXTRA_REGRESS_OPTS="--temp-instance=$work/tmp_instance --temp-config=$work/src_copy/test/pg_regress.conf"

