@@ -136,19 +136,28 @@ public:
         if (closed_) return false;
         if (!jobs_.empty() && (spans_ + j->weight > s_.queue_spans || bytes_ + j->copy.size() > s_.queue_bytes)) return false;
         jobs_.push_back(j);
+        last_push_ = j->enqueued;
         spans_ += j->weight;
         bytes_ += j->copy.size();
         publish();
         cv_.notify_one();
         return true;
     }
-    // The next batch: jobs of one role, up to the batch limits, once the limits are reached
-    // or the oldest job has waited flush_ms. Empty only when closed and drained.
+    // The next batch: jobs of one role, once they reach the batch limits, or the oldest has
+    // waited flush_ms, or no request has arrived for kQuiet (every client is waiting for an
+    // answer: waiting longer only adds latency). When other flushers are idle too, the queued
+    // rows are shared among them, so that their connections work in parallel. Empty only when
+    // closed and drained.
     std::vector<JobPtr> take() {
         std::unique_lock<std::mutex> g(mu_);
+        ++idle_;
+        uint64_t share = s_.batch_spans;
         for (;;) {
             if (jobs_.empty()) {
-                if (closed_) return {};
+                if (closed_) {
+                    --idle_;
+                    return {};
+                }
                 cv_.wait(g);
                 continue;
             }
@@ -159,17 +168,21 @@ public:
                 spans += j->weight;
                 bytes += j->copy.size();
             }
-            const auto due = jobs_.front()->enqueued + std::chrono::milliseconds(s_.flush_ms);
-            if (closed_ || spans >= s_.batch_spans || bytes >= s_.batch_bytes || Clock::now() >= due) break;
+            const auto now = Clock::now();
+            const auto due = std::min(jobs_.front()->enqueued + std::chrono::milliseconds(s_.flush_ms), last_push_ + kQuiet);
+            if (closed_ || spans >= s_.batch_spans || bytes >= s_.batch_bytes || now >= due) {
+                share = std::min<uint64_t>(s_.batch_spans, (spans + idle_ - 1) / std::max(idle_, 1));
+                break;
+            }
             cv_.wait_until(g, due);
         }
+        --idle_;
         std::vector<JobPtr> batch;
         uint64_t spans = 0, bytes = 0;
         const std::string role = jobs_.front()->role;
         for (auto it = jobs_.begin(); it != jobs_.end();) {
             JobPtr& j = *it;
-            if (j->role != role || (!batch.empty() && (spans + j->weight > s_.batch_spans ||
-                                                       bytes + j->copy.size() > s_.batch_bytes))) {
+            if (j->role != role || (!batch.empty() && (spans + j->weight > share || bytes + j->copy.size() > s_.batch_bytes))) {
                 ++it;
                 continue;
             }
@@ -203,6 +216,9 @@ private:
     std::deque<JobPtr> jobs_;
     uint64_t spans_ = 0, bytes_ = 0;
     bool closed_ = false;
+    int idle_ = 0;  // flushers waiting in take()
+    Clock::time_point last_push_ = Clock::now();
+    static constexpr std::chrono::milliseconds kQuiet{2};
 };
 
 // ---------------------------------------------------------------------------------------

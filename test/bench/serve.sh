@@ -27,11 +27,14 @@ acked=$(sed -n 's/.* \([0-9]*\) spans acknowledged.*/\1/p' <<<"$out")
 rate=$(sed -n 's/.* \([0-9]*\) spans\/s$/\1/p' <<<"$out")
 prefix=$(printf '%016x' "$run")
 read -r rows distinct < <($PSQL -At -F ' ' -c "SELECT count(*), count(DISTINCT request_id) FROM chargeback.usage WHERE request_id LIKE '$prefix%'")
+# CPU seconds of the server (utime + stime in clock ticks) and of the whole machine in the run.
+read -r -a stat < "/proc/$pid/stat"
+serve_cpu=$(( (stat[13] + stat[14]) * 10 / $(getconf CLK_TCK) ))
 kill -TERM "$pid"; wait "$pid" || true
 trap - EXIT
 verdict="every acknowledged span is one row"
 if [ "$rows" != "$acked" ] || [ "$rows" != "$distinct" ]; then verdict="MISMATCH: $acked acknowledged, $rows rows, $distinct distinct"; fi
-echo "serve: $rate spans/s from $clients clients ($spans spans/export, protobuf), $verdict ($rows)"
+echo "serve: $rate spans/s from $clients clients ($spans spans/export, protobuf), $verdict ($rows); server CPU $(( serve_cpu / 10 )).$(( serve_cpu % 10 )) s in ${seconds} s"
 
 # The COPY floor: as many exports as the server took in 5 s, loaded straight into the inbox by
 # as many connections as the server's flushers (2 unless SERVE_WORKERS), the database alone.

@@ -11,6 +11,8 @@
 
 #include <httplib.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -120,11 +122,14 @@ int main(int argc, char** argv) {
         });
     for (auto& t : threads) t.join();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    const double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     std::printf("serve_load: %d clients, %d spans/export: %llu requests, %llu spans acknowledged, %llu retries, "
-                "%llu resends, %llu given up, %.1f s, %.0f spans/s\n",
+                "%llu resends, %llu given up, %.1f s CPU, %.1f s, %.0f spans/s\n",
                 clients, spans, static_cast<unsigned long long>(requests.load()),
                 static_cast<unsigned long long>(acked_spans.load()), static_cast<unsigned long long>(retries.load()),
-                static_cast<unsigned long long>(resends.load()), static_cast<unsigned long long>(failures.load()), secs,
+                static_cast<unsigned long long>(resends.load()), static_cast<unsigned long long>(failures.load()), cpu, secs,
                 acked_spans.load() / secs);
     return failures.load() == 0 ? 0 : 1;
 }
