@@ -2,12 +2,14 @@
 # Installs what building and testing pg_chargeback needs on Debian 12 (as root).
 # Idempotent: skips apt-get when everything is already there.
 set -euo pipefail
-# libcpp-httplib-dev and libssl-dev: `chargeback serve` (HTTP and HTTPS).
+# libcpp-httplib-dev and libssl-dev: `chargeback serve` (HTTP and HTTPS); openssl and
+# libio-socket-ssl-perl: test/t/009_serve.pl makes a certificate and talks HTTPS to it.
 # python3 and chromium: test/t/003_statement_render.pl screenshots the statement page
 # headless and counts the chart colours in the PNG.
 PKGS="make g++ cmake git rsync postgresql-15 postgresql-server-dev-15 postgresql-15-cron
       nlohmann-json3-dev libgtest-dev libipc-run-perl clang libclang-rt-14-dev python3 chromium
-      libpq-dev pkg-config faketime postgresql-15-plpgsql-check libcpp-httplib-dev libssl-dev"
+      libpq-dev pkg-config faketime postgresql-15-plpgsql-check libcpp-httplib-dev libssl-dev
+      libio-socket-ssl-perl openssl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

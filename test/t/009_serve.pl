@@ -330,8 +330,29 @@ $serve->finish;
 is($serve->result(0), 0, 'SIGTERM: exit 0');
 like(slurp_file($serve_log), qr/stopped; \d+ rows committed/, 'SIGTERM: a last line with what was committed');
 
-# --- without --tokens: loopback clients only, as the login --------------------------------------
+# --- without --tokens: loopback clients only, acting as the login; and HTTPS --------------------
 my ($out, $err) = ('', '');
+IPC::Run::run([ 'openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+	'-keyout', "$dir/tls.key", '-out', "$dir/tls.crt" ], '>', \$out, '2>', \$err)
+  or die "openssl: $err";
+$serve_log = "$dir/serve_tls.log";
+$serve = IPC::Run::start([ $bin, '-d', $db, 'serve', '--listen', "127.0.0.1:$port", '--tls-cert', "$dir/tls.crt",
+	'--tls-key', "$dir/tls.key" ], '<', \undef, '>', $serve_log, '2>', $serve_log);
+my $https = HTTP::Tiny->new(timeout => 10, verify_SSL => 1, SSL_options => { SSL_ca_file => "$dir/tls.crt" });
+for (1 .. 150) {
+	last if $https->get("https://localhost:$port/healthz")->{status} == 200;
+	usleep(100_000);
+}
+$r = $https->request('POST', "https://localhost:$port/v1/usage", { content => chat('tls-1'), headers => { 'Content-Type' => 'application/json' } });
+is($r->{status}, 200, 'HTTPS, no tokens: a loopback client is served without a token') or diag($r->{content});
+is(q1("SELECT count(*) FROM chargeback.usage WHERE request_id = 'tls-1'"), '1', '... and its usage recorded');
+is($http->get("$base/healthz")->{status}, 599, 'plain HTTP to the HTTPS port fails');
+$serve->signal('TERM');
+$serve->finish;
+
+IPC::Run::run([ $bin, '-d', $db, 'serve', '--tls-cert', "$dir/nonexistent.crt", '--tls-key', "$dir/tls.key" ], '>', \$out, '2>', \$err);
+is($? >> 8, 5, 'an unreadable certificate is refused at start');
+like($err, qr/cannot load the TLS certificate/, '... saying so');
 IPC::Run::run([ $bin, '-d', $db, 'serve', '--listen', 'nonsense' ], '>', \$out, '2>', \$err);
 is($? >> 8, 2, 'a bad --listen is a usage error');
 like($err, qr/--listen needs HOST:PORT/, '... saying what it needs');
