@@ -563,8 +563,11 @@ private:
         std::string role, body;
         if (!read_body(req, res, reader, body) || !authenticate(req, res, role)) return;
         AuthorizeRequest a;
+        std::optional<PortkeyEvent> hook;
         try {
-            a = parse_authorize(body, limits_);
+            hook = parse_portkey_event(body, limits_);
+            if (hook && !hook->before) return record_hook(req, res, role, *hook);
+            a = hook ? hook->authorize : parse_authorize(body, limits_);
         } catch (const InputError& e) {
             answer_error(req, res, e.status(), e.what());
             return;
@@ -582,12 +585,27 @@ private:
         const bool allowed = r.text(0, 1) == "t";
         (allowed ? metrics_.authorize_allowed : metrics_.authorize_denied)++;
         // Numbers as PostgreSQL writes them: the cost is exact decimal text, never a double.
-        std::string out = "{\"reservation_id\":" + (r.is_null(0, 0) ? std::string("null") : r.text(0, 0)) +
+        std::string out = std::string(hook ? "{\"verdict\":" : "") + (hook ? (allowed ? "true," : "false,") : "{") +
+                          "\"reservation_id\":" + (r.is_null(0, 0) ? std::string("null") : r.text(0, 0)) +
                           ",\"allowed\":" + (allowed ? "true" : "false") +
                           ",\"reason\":" + json(r.text(0, 2)).dump(-1, ' ', false, json::error_handler_t::replace) +
                           ",\"estimated_cost\":" + (r.is_null(0, 3) ? std::string("null") : r.text(0, 3)) + "}";
         res.status = 200;
         res.set_content(out, "application/json");
+    }
+
+    // Portkey's afterRequestHook: the response is recorded as usage; the verdict is true.
+    void record_hook(const httplib::Request& req, httplib::Response& res, const std::string& role, const PortkeyEvent& e) {
+        DbError err;
+        Result r = query_as(role, "SELECT chargeback.ingest($1::jsonb, '{}'::jsonb, 'auto')", {e.envelope}, err);
+        if (!r.get() || r.rows() != 1) {
+            if (err.message.empty()) err.message = "ingest() returned no row";
+            answer_error(req, res, http_status_for_sqlstate(err.sqlstate), err.message, err.sqlstate);
+            return;
+        }
+        res.status = 200;
+        res.set_content("{\"verdict\":true,\"usage_id\":" + (r.is_null(0, 0) ? std::string("null") : r.text(0, 0)) + "}",
+                        "application/json");
     }
 
     void settle(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {

@@ -347,6 +347,69 @@ AuthorizeRequest parse_authorize(std::string_view body, const InputLimits& limit
     return r;
 }
 
+std::optional<PortkeyEvent> parse_portkey_event(std::string_view body, const InputLimits& limits) {
+    // A cheap test first: /v1/authorize's own requests never carry eventType.
+    if (body.find("\"eventType\"") == std::string_view::npos) return std::nullopt;
+    json doc = parse_json_body(body, limits, "the hook event");
+    if (!doc.is_object() || !doc.contains("eventType") || !doc["eventType"].is_string()) return std::nullopt;
+    const std::string event = doc["eventType"].get<std::string>();
+    PortkeyEvent e;
+    json attrs = json::object();
+    auto meta = doc.find("metadata");
+    if (meta != doc.end() && meta->is_object())
+        for (auto it = meta->begin(); it != meta->end(); ++it) {
+            if (!it->is_string() && !it->is_number()) continue;
+            attrs[it.key() == "_user" ? std::string("user") : it.key()] = it->is_string() ? it->get<std::string>() : it->dump();
+        }
+    const std::string provider = required_text(doc, "provider");
+    const json* request = nullptr;
+    auto rq = doc.find("request");
+    if (rq != doc.end() && rq->is_object()) {
+        auto j = rq->find("json");
+        if (j != rq->end() && j->is_object()) request = &*j;
+    }
+    if (event == "beforeRequestHook") {
+        if (!request) throw InputError(400, "the hook event has no request.json");
+        e.authorize.provider = provider;
+        e.authorize.model = required_text(*request, "model");
+        e.authorize.attrs = attrs.dump();
+        uint64_t prompt_bytes = 0;
+        for (const char* k : {"messages", "input", "prompt", "contents"}) {
+            auto m = request->find(k);
+            if (m != request->end()) prompt_bytes += m->dump().size();
+        }
+        int64_t output = 0;
+        for (const char* k : {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+            auto m = request->find(k);
+            if (m != request->end() && m->is_number_integer() && m->get<int64_t>() > 0) {
+                output = m->get<int64_t>();
+                break;
+            }
+        }
+        json estimate = {{"input", (prompt_bytes + 3) / 4}};
+        if (output > 0) estimate["output"] = output;
+        e.authorize.estimate = estimate.dump();
+        auto tier = request->find("service_tier");
+        if (tier != request->end() && tier->is_string() &&
+            (*tier == "flex" || *tier == "priority" || *tier == "batch"))
+            e.authorize.service_tier = tier->get<std::string>();
+        return e;
+    }
+    if (event == "afterRequestHook") {
+        e.before = false;
+        auto rs = doc.find("response");
+        const json* response = nullptr;
+        if (rs != doc.end() && rs->is_object()) {
+            auto j = rs->find("json");
+            if (j != rs->end() && j->is_object()) response = &*j;
+        }
+        if (!response) throw InputError(400, "the hook event has no response.json");
+        e.envelope = json{{"provider", provider}, {"attrs", attrs}, {"response", *response}}.dump();
+        return e;
+    }
+    throw InputError(400, "unknown hook eventType \"" + event.substr(0, 64) + "\"");
+}
+
 SettleRequest parse_settle(std::string_view body, const InputLimits& limits) {
     json doc = parse_json_body(body, limits, "the settle request");
     if (!doc.is_object()) throw InputError(400, "the settle request must be a JSON object");

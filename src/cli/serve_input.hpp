@@ -98,6 +98,23 @@ struct AuthorizeRequest {
 };
 AuthorizeRequest parse_authorize(std::string_view body, const InputLimits& limits);
 
+// Portkey's gateway calls /v1/authorize as a webhook guardrail (its `default.webhook` check)
+// with its hook event {"request": {"json": <the request>}, "response": {"json": ..},
+// "provider", "metadata", "eventType"} and reads "verdict" from the answer:
+//   beforeRequestHook -> authorize(): model from the request, attrs from the metadata (its
+//     `_user` as `user`), estimate input = the request's messages (or input/prompt) in JSON
+//     bytes / 4, rounded up, and output = max_tokens (max_completion_tokens,
+//     max_output_tokens); verdict = allowed;
+//   afterRequestHook -> the response is recorded as usage ({"provider", "attrs", "response"}
+//     envelope, format auto); verdict = true.
+struct PortkeyEvent {
+    bool before = true;
+    AuthorizeRequest authorize;  // before
+    std::string envelope;        // after: JSON text for ingest()
+};
+// nullopt when the body is not such an event; InputError 400 when it is a broken one.
+std::optional<PortkeyEvent> parse_portkey_event(std::string_view body, const InputLimits& limits);
+
 // POST /v1/settle: {"reservation_id", "usage": payload, "format", "attrs"}.
 struct SettleRequest {
     std::string reservation_id;  // digits

@@ -138,18 +138,20 @@ if (!-x $nodejs) {
 		close $o;
 	}
 	my ($out, $err) = ('', '');
-	IPC::Run::run([ 'npm', 'ci', '--no-audit', '--no-fund', '--cache', "$dir/npm-cache", '--prefix', $clients ],
+	IPC::Run::run([ 'npm', 'ci', '--ignore-scripts', '--no-audit', '--no-fund', '--cache', "$dir/npm-cache", '--prefix', $clients ],
 		'>', \$out, '2>', \$err);
 	diag("npm ci of test/serve failed: $err") unless -x $nodejs;
 }
 my $npm_ok = -x $nodejs;
-if ($npm_ok) {    # the driver runs beside the packages it requires
-	open(my $o, '>', "$clients/otel_openai.cjs") or die "$clients/otel_openai.cjs: $!";
-	print $o slurp_file("$clients_src/otel_openai.cjs");
-	close $o;
+if ($npm_ok) {    # the drivers run beside the packages they require
+	for my $f ('otel_openai.cjs', 'portkey_gateway.cjs') {
+		open(my $o, '>', "$clients/$f") or die "$clients/$f: $!";
+		print $o slurp_file("$clients_src/$f");
+		close $o;
+	}
 }
 SKIP: {
-	skip 'the npm registry is unreachable: the OpenTelemetry JS clients could not be installed', 10 unless $npm_ok;
+	skip 'the npm registry is unreachable: the OpenTelemetry JS clients and the gateway could not be installed', 16 unless $npm_ok;
 	my $run = "r$$";
 	for my $enc ('json', 'proto') {
 		my ($out, $err) = ('', '');
@@ -169,6 +171,22 @@ SKIP: {
 			"support alice-$enc gpt-4o-mini-2024-07-18 input=1200 output=300 requests=1",
 			"OTLP/HTTP $enc: owned by the support unit (service.name rule), principal from enduser.id");
 	}
+
+	# Portkey's AI gateway with /v1/authorize as its webhook guardrail: a request the capped
+	# unit's block budget cannot hold is stopped before it reaches the provider; a small one
+	# goes through and its response is recorded by the after-request hook.
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ $nodejs, "$clients/portkey_gateway.cjs", '--authorize', "$base/v1/authorize", '--token', $ingest_token,
+		'--department', 'capped', '--run', $run ], '>', \$out, '2>', \$err);
+	my $pk = eval { $json->decode((split /\n/, $out)[-1] // '') } // {};
+	is($pk->{denied_status}, 446, 'Portkey gateway: the block budget stops the request (446, hooks failed)') or diag("$out\n$err");
+	like($pk->{denied_reason} // '', qr/denied: .*capped block/, 'Portkey gateway: the hook result carries the budget that decided');
+	is($pk->{upstream_calls_after_denied}, 0, 'Portkey gateway: the denied request never reached the provider');
+	is($pk->{allowed_status}, 200, 'Portkey gateway: a request within the budget goes through');
+	is($pk->{upstream_calls_after_allowed}, 1, '... once');
+	is(q1("SELECT principal || ' ' || o.code || ' ' || (tokens)::text FROM chargeback.usage u JOIN chargeback.org_unit o USING (org_unit_id)
+		WHERE request_id = '" . ($pk->{response_id} // 'none') . "'"),
+		'portkey-user capped input=20 output=5 requests=1', 'Portkey gateway: its response recorded by the after-request hook, owned from the metadata');
 }
 
 # --- OTLP built here: protobuf, and JSON with integers as numbers and as strings -------------

@@ -205,3 +205,31 @@ TEST(CliServeInput, SettleRequest) {
     EXPECT_THROW(parse_settle(R"({"reservation_id":1,"usage":{},"format":"nope"})", l), InputError);
     EXPECT_THROW(parse_settle(R"({"reservation_id":1})", l), InputError);
 }
+
+TEST(CliServeInput, PortkeyHookEvents) {
+    InputLimits l;
+    EXPECT_FALSE(parse_portkey_event(R"({"provider":"openai","model":"m","estimate":{}})", l));
+    // What @portkey-ai/gateway 1.15.2 posts to a webhook guardrail before a request.
+    auto before = parse_portkey_event(
+        R"({"request":{"json":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}],"max_tokens":50},"text":"hello there"},)"
+        R"("response":{"json":{},"text":""},"provider":"openai","requestType":"chatComplete",)"
+        R"("metadata":{"_user":"ana","department":"capped"},"eventType":"beforeRequestHook"})",
+        l);
+    ASSERT_TRUE(before);
+    EXPECT_TRUE(before->before);
+    EXPECT_EQ(before->authorize.provider, "openai");
+    EXPECT_EQ(before->authorize.model, "gpt-4o-mini");
+    EXPECT_EQ(json::parse(before->authorize.attrs), json({{"user", "ana"}, {"department", "capped"}}));
+    // [{"role":"user","content":"hello there"}] is 41 bytes: 11 tokens, rounded up.
+    EXPECT_EQ(json::parse(before->authorize.estimate), json({{"input", 11}, {"output", 50}}));
+    auto after = parse_portkey_event(
+        R"({"request":{"json":{}},"response":{"json":{"id":"chatcmpl-1","object":"chat.completion"}},)"
+        R"("provider":"openai","metadata":{"_user":"ana"},"eventType":"afterRequestHook"})",
+        l);
+    ASSERT_TRUE(after);
+    EXPECT_FALSE(after->before);
+    EXPECT_EQ(json::parse(after->envelope),
+              json({{"provider", "openai"}, {"attrs", {{"user", "ana"}}}, {"response", {{"id", "chatcmpl-1"}, {"object", "chat.completion"}}}}));
+    EXPECT_THROW(parse_portkey_event(R"({"provider":"openai","eventType":"beforeRequestHook"})", l), InputError);
+    EXPECT_THROW(parse_portkey_event(R"({"provider":"openai","eventType":"somethingElse","request":{"json":{}}})", l), InputError);
+}
