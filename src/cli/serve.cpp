@@ -98,6 +98,37 @@ struct Metrics {
 };
 
 // ---------------------------------------------------------------------------------------
+// At most this many request bodies are decoded and converted at once: a 16 MB JSON body is a
+// parsed tree several times its size, so memory stays bounded however many connections wait.
+class Slots {
+public:
+    explicit Slots(int n) : free_(n) {}
+    class Hold {
+    public:
+        explicit Hold(Slots& s) : s_(s) {
+            std::unique_lock<std::mutex> g(s_.mu_);
+            s_.cv_.wait(g, [&] { return s_.free_ > 0; });
+            --s_.free_;
+        }
+        ~Hold() {
+            std::lock_guard<std::mutex> g(s_.mu_);
+            ++s_.free_;
+            s_.cv_.notify_one();
+        }
+        Hold(const Hold&) = delete;
+        Hold& operator=(const Hold&) = delete;
+
+    private:
+        Slots& s_;
+    };
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    int free_;
+};
+
+// ---------------------------------------------------------------------------------------
 // A request's rows waiting for their commit.
 struct Job {
     std::string copy;
@@ -289,6 +320,10 @@ private:
             } catch (const std::exception& e) {  // nothing escapes a thread
                 for (const JobPtr& j : batch)
                     if (!j->done) j->finish(500, std::string("internal error: ") + e.what());
+                db.reset();
+            } catch (...) {
+                for (const JobPtr& j : batch)
+                    if (!j->done) j->finish(500, "internal error");
                 db.reset();
             }
             (void)id;
@@ -524,8 +559,10 @@ private:
         }
         InboxRows rows;
         try {
+            Slots::Hold slot(convert_slots_);
             const json doc = pb ? decode_export_trace_request(body) : parse_json_body(body, limits_, "the OTLP/JSON body");
             otlp_rows(doc, rows);
+            std::string().swap(body);
         } catch (const ProtobufError& e) {
             answer_error(req, res, 400, e.what());
             return;
@@ -547,7 +584,9 @@ private:
         const std::string format = req.has_param("format") ? req.get_param_value("format") : "auto";
         InboxRows rows;
         try {
+            Slots::Hold slot(convert_slots_);
             webhook_rows(body, format, limits_, rows);
+            std::string().swap(body);
         } catch (const InputError& e) {
             answer_error(req, res, e.status(), e.what());
             return;
@@ -637,6 +676,7 @@ private:
     InputLimits limits_;
     Metrics metrics_;
     Queue queue_;
+    Slots convert_slots_{4};
     std::atomic<bool> stopping_{false};
     std::mutex pool_mu_;
     std::vector<std::unique_ptr<Connection>> pool_;

@@ -61,7 +61,7 @@ async function main() {
         out.denied_status = denied.status;
         const deniedBody = await denied.json().catch(() => ({}));
         const check = deniedBody?.hook_results?.before_request_hooks?.[0]?.checks?.[0]?.data;
-        out.denied_reason = check?.responseData?.reason ?? check?.explanation ?? null;
+        out.denied_reason = check?.explanation ?? null;  // Portkey does not pass the webhook's answer on
         out.upstream_calls_after_denied = upstream;
         const allowed = await send(50);
         out.allowed_status = allowed.status;

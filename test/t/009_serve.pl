@@ -151,7 +151,7 @@ if ($npm_ok) {    # the drivers run beside the packages they require
 	}
 }
 SKIP: {
-	skip 'the npm registry is unreachable: the OpenTelemetry JS clients and the gateway could not be installed', 16 unless $npm_ok;
+	skip 'the npm registry is unreachable: the OpenTelemetry JS clients and the gateway could not be installed', 17 unless $npm_ok;
 	my $run = "r$$";
 	for my $enc ('json', 'proto') {
 		my ($out, $err) = ('', '');
@@ -180,7 +180,8 @@ SKIP: {
 		'--department', 'capped', '--run', $run ], '>', \$out, '2>', \$err);
 	my $pk = eval { $json->decode((split /\n/, $out)[-1] // '') } // {};
 	is($pk->{denied_status}, 446, 'Portkey gateway: the block budget stops the request (446, hooks failed)') or diag("$out\n$err");
-	like($pk->{denied_reason} // '', qr/denied: .*capped block/, 'Portkey gateway: the hook result carries the budget that decided');
+	is($pk->{denied_reason}, 'Webhook request failed', 'Portkey gateway: the guardrail said no (a verdict, not a webhook error)');
+	like($http->get("$base/metrics")->{content}, qr/^chargeback_serve_authorize_denied_total 1$/m, '... from authorize(): one denial');
 	is($pk->{upstream_calls_after_denied}, 0, 'Portkey gateway: the denied request never reached the provider');
 	is($pk->{allowed_status}, 200, 'Portkey gateway: a request within the budget goes through');
 	is($pk->{upstream_calls_after_allowed}, 1, '... once');
