@@ -10,6 +10,10 @@ PKGS="make g++ cmake git rsync postgresql-15 postgresql-server-dev-15 postgresql
       nlohmann-json3-dev libgtest-dev libipc-run-perl clang libclang-rt-14-dev python3 chromium
       libpq-dev pkg-config faketime postgresql-15-plpgsql-check libcpp-httplib-dev libssl-dev
       libio-socket-ssl-perl openssl"
+# npm: test/t/009_serve.pl installs its clients with it (test/serve/package-lock.json: the
+# OpenTelemetry JS SDK, the openai SDK, Portkey's gateway and Node 22 as a package); any npm
+# does, so Debian's is installed only when there is none (NodeSource's nodejs brings its own).
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
