@@ -33,7 +33,7 @@ fi
 echo "== pg_regress, isolation and TAP tests (as postgres, throwaway clusters)"
 work=$(mktemp -d /tmp/pg_chargeback_test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-rsync -a --exclude build --exclude .git "$root"/ "$work"/src_copy/
+rsync -a --exclude build --exclude .git --exclude node_modules "$root"/ "$work"/src_copy/
 chown -R postgres "$work"
 status=0
 runuser -u postgres -- make -C "$work/src_copy" installcheck \

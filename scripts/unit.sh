@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the C++ core's unit tests (GoogleTest, via CMake/ctest) and, when clang++ is
 # available, builds the libFuzzer targets and runs each one for FUZZ_SECONDS seconds
-# (scripts/fuzz.sh; 16 targets at 10 s is about 3 minutes).
+# (scripts/fuzz.sh; 17 targets at 10 s is about 3 minutes).
 #
 #   scripts/unit.sh                    unit tests + fuzzing (10 s per target)
 #   FUZZ_SECONDS=60 scripts/unit.sh    longer fuzzing; FUZZ_SECONDS=0 or SKIP_FUZZ=1 skips it

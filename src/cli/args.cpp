@@ -52,6 +52,29 @@ private:
 
 }  // namespace
 
+bool parse_listen(const std::string& s, std::string& host, int& port) {
+    size_t colon;
+    std::string h;
+    if (!s.empty() && s[0] == '[') {
+        const size_t close = s.find(']');
+        if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') return false;
+        h = s.substr(1, close - 1);
+        colon = close + 1;
+    } else {
+        colon = s.rfind(':');
+        if (colon == std::string::npos) return false;
+        h = s.substr(0, colon);
+        if (h.find(':') != std::string::npos) return false;  // IPv6 needs brackets
+    }
+    const std::string p = s.substr(colon + 1);
+    if (h.empty() || !all_digits(p) || p.size() > 5) return false;
+    const int n = std::stoi(p);
+    if (n < 1 || n > 65535) return false;
+    host = h;
+    port = n;
+    return true;
+}
+
 bool valid_period(const std::string& s) {
     // YYYY-MM-01: a month, written as its first day (as chargeback.period is).
     if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
@@ -74,6 +97,7 @@ Options parse_args(int argc, const char* const* argv) {
             else if (arg == "statements") o.command = Command::statements;
             else if (arg == "report") o.command = Command::report;
             else if (arg == "demo") o.command = Command::demo;
+            else if (arg == "serve") o.command = Command::serve;
             else if (arg == "help") o.command = Command::help;
             else bad("unknown command \"" + arg + "\"");
             have_command = true;
@@ -137,6 +161,26 @@ Options parse_args(int argc, const char* const* argv) {
         } else if (name == "--seed") {
             for_commands({Command::demo});
             o.seed = positive_number(name, r.value_of(name, inline_value, has_inline));
+        } else if (name == "--listen") {
+            for_commands({Command::serve});
+            const std::string v = r.value_of(name, inline_value, has_inline);
+            if (!parse_listen(v, o.listen_host, o.listen_port))
+                bad("--listen needs HOST:PORT such as 127.0.0.1:4318 or [::1]:4318, not \"" + v + "\"");
+        } else if (name == "--tokens") {
+            for_commands({Command::serve});
+            o.tokens_file = r.value_of(name, inline_value, has_inline);
+            if (o.tokens_file.empty()) bad("--tokens needs a file");
+        } else if (name == "--tls-cert" || name == "--tls-key") {
+            for_commands({Command::serve});
+            (name == "--tls-cert" ? o.tls_cert : o.tls_key) = r.value_of(name, inline_value, has_inline);
+        } else if (name == "--workers") {
+            for_commands({Command::serve});
+            o.workers = positive_number(name, r.value_of(name, inline_value, has_inline));
+            if (o.workers < 1 || o.workers > 64) bad("--workers needs 1 to 64");
+        } else if (name == "--flush-ms") {
+            for_commands({Command::serve});
+            o.flush_ms = positive_number(name, r.value_of(name, inline_value, has_inline));
+            if (o.flush_ms < 1 || o.flush_ms > 10000) bad("--flush-ms needs 1 to 10000");
         } else {
             bad("unknown option \"" + name + "\"");
         }
@@ -166,6 +210,9 @@ Options parse_args(int argc, const char* const* argv) {
     case Command::demo:
         if (o.out_dir.empty()) o.out_dir = "chargeback-statements";
         break;
+    case Command::serve:
+        if (o.tls_cert.empty() != o.tls_key.empty()) bad("--tls-cert and --tls-key go together");
+        break;
     case Command::help:
         break;
     }
@@ -177,6 +224,8 @@ std::string command_usage() {
            "       chargeback [-d CONNSTRING] statements --period YYYY-MM-01 --out DIR\n"
            "       chargeback [-d CONNSTRING] report --period YYYY-MM-01\n"
            "       chargeback [-d CONNSTRING] demo [--requests N] [--seed N] [--out DIR] [--progress]\n"
+           "       chargeback [-d CONNSTRING] serve [--listen HOST:PORT] [--tokens FILE]\n"
+           "                  [--tls-cert FILE --tls-key FILE] [--workers N] [--flush-ms N]\n"
            "       chargeback --help\n";
 }
 
@@ -203,6 +252,16 @@ std::string usage_text() {
            "                   four providers, invoices and allocation runs, then prints the\n"
            "                   report and writes the statements (--out, default\n"
            "                   ./chargeback-statements). --requests N (default 200000), --seed N.\n"
+           "  serve            an HTTP endpoint for gateways and OpenTelemetry exporters (default\n"
+           "                   127.0.0.1:4318): POST /v1/traces (OTLP/HTTP protobuf or JSON),\n"
+           "                   POST /v1/usage (usage webhooks; ?format=NAME), POST /v1/authorize\n"
+           "                   and /v1/settle (budgets before a request), GET /healthz, /metrics.\n"
+           "                   --tokens FILE   \"TOKEN ROLE\" lines: a bearer token picks the database\n"
+           "                                   role a request acts as; without it only loopback\n"
+           "                                   clients are served\n"
+           "                   --tls-cert FILE --tls-key FILE   serve HTTPS\n"
+           "                   --workers N     COPY connections (default 2)\n"
+           "                   --flush-ms N    longest wait of a batch for more rows (default 50)\n"
            "\n"
            "Connection: -d CONNSTRING (a database name, \"host=... dbname=...\" or a postgresql://\n"
            "URI); otherwise the usual libpq variables PGHOST, PGPORT, PGDATABASE, PGUSER, ...\n"

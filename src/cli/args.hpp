@@ -8,7 +8,7 @@
 
 namespace cb::cli {
 
-enum class Command { help, load, statements, report, demo };
+enum class Command { help, load, statements, report, demo, serve };
 
 struct Options {
     Command command = Command::help;
@@ -21,6 +21,12 @@ struct Options {
     std::string out_dir;              // statements, demo: where the HTML statements go
     uint64_t requests = 200000;       // demo: requests in the demo month
     uint64_t seed = 2026;             // demo: generator seed (same seed, same usage)
+    std::string listen_host = "127.0.0.1";  // serve: --listen HOST:PORT
+    int listen_port = 4318;
+    std::string tokens_file;          // serve: "token role" lines; empty = loopback clients only
+    std::string tls_cert, tls_key;    // serve: PEM files; both or neither
+    uint64_t workers = 0;             // serve: flusher connections (0 = default)
+    uint64_t flush_ms = 0;            // serve: longest wait of a batch for more rows (0 = default)
 };
 
 // Parses argv (argv[0] is the program name). Throws CliError(Exit::usage) naming the problem.
@@ -32,5 +38,8 @@ std::string command_usage();
 
 // True for a first-of-month date written YYYY-MM-01 with a real month.
 bool valid_period(const std::string& s);
+
+// HOST:PORT ([v6]:PORT for IPv6); false when it is not one.
+bool parse_listen(const std::string& s, std::string& host, int& port);
 
 }  // namespace cb::cli

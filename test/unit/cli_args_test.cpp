@@ -106,3 +106,25 @@ TEST(CliArgs, MistakesAreNamed) {
     EXPECT_EQ(error_of({"demo", "--seed", "99999999999999999999"}),
               "--seed needs a whole number, not \"99999999999999999999\"");
 }
+
+TEST(CliArgs, ServeListenTokensTls) {
+    Options o = parse({"-d", "db", "serve"});
+    EXPECT_EQ(o.command, Command::serve);
+    EXPECT_EQ(o.listen_host, "127.0.0.1");
+    EXPECT_EQ(o.listen_port, 4318);
+    o = parse({"serve", "--listen", "0.0.0.0:14318", "--tokens=/etc/cb/tokens", "--workers", "3", "--flush-ms", "20"});
+    EXPECT_EQ(o.listen_host, "0.0.0.0");
+    EXPECT_EQ(o.listen_port, 14318);
+    EXPECT_EQ(o.tokens_file, "/etc/cb/tokens");
+    EXPECT_EQ(o.workers, 3u);
+    EXPECT_EQ(o.flush_ms, 20u);
+    o = parse({"serve", "--listen", "[::1]:4318", "--tls-cert", "c.pem", "--tls-key", "k.pem"});
+    EXPECT_EQ(o.listen_host, "::1");
+    EXPECT_EQ(o.tls_key, "k.pem");
+    EXPECT_EQ(error_of({"serve", "--listen", "4318"}), "--listen needs HOST:PORT such as 127.0.0.1:4318 or [::1]:4318, not \"4318\"");
+    EXPECT_EQ(error_of({"serve", "--listen", "::1:4318"}), "--listen needs HOST:PORT such as 127.0.0.1:4318 or [::1]:4318, not \"::1:4318\"");
+    EXPECT_EQ(error_of({"serve", "--listen", "h:70000"}), "--listen needs HOST:PORT such as 127.0.0.1:4318 or [::1]:4318, not \"h:70000\"");
+    EXPECT_EQ(error_of({"serve", "--tls-cert", "c.pem"}), "--tls-cert and --tls-key go together");
+    EXPECT_EQ(error_of({"serve", "--workers", "0"}), "--workers needs 1 to 64");
+    EXPECT_EQ(error_of({"load", "--listen", "a:1", "f"}), "--listen is not an option of this command");
+}
