@@ -8,7 +8,7 @@
 
 namespace cb::cli {
 
-enum class Command { help, load, statements, report, demo };
+enum class Command { help, load, statements, report, demo, export_focus };
 
 struct Options {
     Command command = Command::help;
@@ -21,6 +21,8 @@ struct Options {
     std::string out_dir;              // statements, demo: where the HTML statements go
     uint64_t requests = 200000;       // demo: requests in the demo month
     uint64_t seed = 2026;             // demo: generator seed (same seed, same usage)
+    std::string focus_version = "1.4";  // export focus: 1.2 (chargeback.focus_1_2) or 1.4 (chargeback.focus)
+    std::string out_file;             // export focus: the CSV file written
 };
 
 // Parses argv (argv[0] is the program name). Throws CliError(Exit::usage) naming the problem.

@@ -15,6 +15,7 @@ int run_load(const Options& o);
 int run_report(const Options& o);
 int run_statements(const Options& o);
 int run_demo(const Options& o);
+int run_export_focus(const Options& o);
 
 // Pieces the demo reuses.
 // The showback per org unit and the budget status, as text tables.

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
         case Command::statements: return run_statements(o);
         case Command::report: return run_report(o);
         case Command::demo: return run_demo(o);
+        case Command::export_focus: return run_export_focus(o);
         }
     } catch (const CliError& e) {
         std::fflush(stdout);
