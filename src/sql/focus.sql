@@ -268,7 +268,9 @@ COMMENT ON COLUMN chargeback.focus_1_2."x_ServiceTier" IS 'service tier of the r
 -- charge. Only roles that see every unit get the split (a viewer would see part of a pool's
 -- targets); others get the origin charges.
 CREATE VIEW chargeback.focus AS
-WITH f AS (
+-- NOT MATERIALIZED and windows partitioned by x_BillingPeriod: a filter on the month reaches
+-- the rollup's primary key through every branch.
+WITH f AS NOT MATERIALIZED (
     SELECT f.* FROM chargeback.focus_1_2 f
 ),
 run AS (
@@ -294,23 +296,22 @@ target AS (
     JOIN chargeback.org_unit u ON u.org_unit_id = l.org_unit_id
     GROUP BY p.run_id, r.model, p.period, p.currency, p.pool_code, u.code, u.name, u.cost_center
 ),
-origin AS (
-    SELECT f.*, row_number() OVER () AS origin_id
-    FROM f
-    WHERE f."ChargeCategory" = 'Usage' AND f."SubAccountId" IS NOT NULL
-      AND EXISTS (SELECT 1 FROM target t WHERE t.period = f."x_BillingPeriod" AND t.pool_code = f."SubAccountId"
-                                           AND t.currency = f."BillingCurrency")
-),
 split AS (
+    -- Each origin charge (a Usage row of a pool) is identified by its month, day, owner,
+    -- tags (project, activity), provider, model, tier, currency and SkuPriceId (price row and
+    -- class): the windows split it over the pool's targets.
     SELECT o.*, t.run_id, t.model, t.code AS target_code, t.name AS target_name, t.cost_center AS target_cost_center,
            t.weight,
            chargeback.allocate(o."PricingQuantity", t.weight,
                                CASE WHEN o."PricingUnit" = '1000000 Tokens' THEN 0.000001 ELSE 1 END)
                OVER w AS quantity,
            chargeback.allocate(1, t.weight, 0.000000000001) OVER w AS ratio
-    FROM origin o
+    FROM f o
     JOIN target t ON t.period = o."x_BillingPeriod" AND t.pool_code = o."SubAccountId" AND t.currency = o."BillingCurrency"
-    WINDOW w AS (PARTITION BY o.origin_id ORDER BY t.code)
+    WHERE o."ChargeCategory" = 'Usage'
+    WINDOW w AS (PARTITION BY o."x_BillingPeriod", o."ChargePeriodStart", o."SubAccountId", o."Tags", o."x_Provider",
+                              o."x_Model", o."x_ServiceTier", o."BillingCurrency", o."SkuPriceId", o."ChargeClass"
+                 ORDER BY t.code)
 )
 SELECT f."BilledCost", f."BillingAccountName", f."BillingAccountId", f."BillingCurrency", f."BillingPeriodStart",
        f."BillingPeriodEnd", f."ChargeCategory", f."ChargeClass", f."ChargeDescription", f."ChargeFrequency",
