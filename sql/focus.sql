@@ -63,10 +63,13 @@ CREATE TEMP VIEW f14 AS SELECT * FROM focus WHERE "x_BillingPeriod" = '2021-03-0
 SELECT "ChargePeriodStart", "ChargeCategory" AS cat, "ChargeClass" AS class, "SubAccountId" AS unit, "SkuId",
        "SkuMeter", "PricingQuantity" AS qty, "PricingUnit", "ListUnitPrice" AS price, "ListCost", "BilledCost",
        "x_ServiceTier" AS tier, "SkuPriceDetails"->>'x_PricedServiceTier' AS priced_tier
-FROM f12 ORDER BY "ChargePeriodStart", "SkuId", "SubAccountId", "SkuPriceId", "ChargeCategory";
+FROM f12 ORDER BY "ChargePeriodStart", "SkuId", "SubAccountId", ("SkuPriceDetails"->>'x_PriceId')::bigint, "x_ServiceTier",
+                  "SkuMeter", "ChargeCategory";
 SELECT DISTINCT "ProviderName", "PublisherName", "InvoiceIssuerName", "ServiceName", "BillingAccountId", "BillingAccountName"
 FROM f12 ORDER BY 1, 2;
-SELECT "SkuPriceDetails" FROM f12 WHERE "SkuMeter" = 'Cache Write 1h Tokens';
+-- (x_PriceId, the catalog row's id, depends on the tests before this one)
+SELECT "SkuPriceDetails" - 'x_PriceId' AS sku_price_details, "SkuPriceId" = ("SkuPriceDetails"->>'x_PriceId') || '/cache_write_1h' AS id_matches
+FROM f12 WHERE "SkuMeter" = 'Cache Write 1h Tokens';
 SELECT "ChargeDescription" FROM f12 WHERE "ChargeCategory" <> 'Usage' OR "ChargeFrequency" <> 'Usage-Based' ORDER BY 1;
 
 -- Column presence. Mandatory in 1.2 and present because the data has them (conditional);
