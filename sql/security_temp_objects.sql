@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 SELECT current_user AS superuser \gset
 
 -- Catalog checks. Every SQL and PL/pgSQL function of the extension has a search_path that
--- ends with pg_temp, but the three inlined SQL functions (a SET would stop their inlining),
+-- ends with pg_temp, but the inlined SQL functions (a SET would stop their inlining),
 -- whose bodies name every type schema-qualified; every SECURITY DEFINER function, C ones
 -- included, has one too.
 SELECT p.oid::regprocedure AS function_without_pg_temp_last
@@ -19,13 +19,13 @@ FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'chargeback'::regnamespace
   AND (l.lanname IN ('sql', 'plpgsql') OR p.prosecdef)
   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c ~ '^search_path=.*, pg_temp$')
-  AND p.proname NOT IN ('budget_period_start', 'budget_period_end', 'focus_service')
+  AND p.proname NOT IN ('budget_period_start', 'budget_period_end', 'focus_service', 'focus_model', 'focus_datetime')
 ORDER BY 1;
 SELECT p.proname AS inlined_function, p.proconfig IS NULL AS no_set,
        p.prosrc !~ '::(?!pg_catalog\.)' AND p.prosrc !~* '\m(date|interval|text|numeric|timestamptz?|jsonb?)\s+''' AS types_qualified
 FROM pg_proc p
 WHERE p.pronamespace = 'chargeback'::regnamespace
-  AND p.proname IN ('budget_period_start', 'budget_period_end', 'focus_service')
+  AND p.proname IN ('budget_period_start', 'budget_period_end', 'focus_service', 'focus_model', 'focus_datetime')
 ORDER BY 1;
 
 CREATE ROLE tmp_ingest LOGIN IN ROLE chargeback_ingest;

@@ -15,11 +15,11 @@ CREATE TEMP VIEW rollup_vs_usage AS
 WITH scan AS (
     SELECT period, day_of(occurred_at) AS day, org_unit_id, coalesce(project, '') AS project,
            coalesce(activity_type, '') AS activity_type, provider, model, service_tier, coalesce(currency, '') AS currency,
-           count(*) AS requests, chargeback.sum(tokens)::text AS tokens, total_tokens(chargeback.sum(tokens)) AS total_tokens,
+           coalesce(price_id, 0) AS price_id, count(*) AS requests, chargeback.sum(tokens)::text AS tokens, total_tokens(chargeback.sum(tokens)) AS total_tokens,
            coalesce(sum(cost), 0) AS cost, coalesce(sum(list_cost), 0) AS list_cost, count(*) FILTER (WHERE cost IS NULL) AS unpriced
-    FROM usage GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    FROM usage GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
 roll AS (
-    SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+    SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
            requests, tokens::text, total_tokens, cost, list_cost, unpriced
     FROM daily_rollup)
 SELECT 'missing from the rollup' AS problem, a.* FROM (TABLE scan EXCEPT TABLE roll) a
@@ -138,21 +138,18 @@ SELECT * FROM unit_costs WHERE org_unit LIKE 'sb-%' ORDER BY period, org_unit, a
 UPDATE activity_outcome SET units = 3 WHERE period = '2024-06-01' AND activity_type = 'ticket';
 SELECT cost, units, cost_per_unit FROM unit_costs WHERE org_unit = 'sb-support' AND period = '2024-06-01';
 
--- focus: FOCUS column names, constants, and the billed cost ties out to usage.
-SELECT ordinal_position, column_name, data_type FROM information_schema.columns
-WHERE table_schema = 'chargeback' AND table_name = 'focus' ORDER BY ordinal_position;
-SELECT DISTINCT "ChargeCategory", "ServiceCategory", "ServiceSubcategory", "ConsumedUnit", "PricingUnit",
-       "ServiceName", "ServiceProviderName", "InvoiceIssuerName", "BillingCurrency"
-FROM focus WHERE "SkuId" LIKE 'showco/%';
-SELECT (SELECT sum("BilledCost") FROM focus) = (SELECT sum(cost) FROM usage) AS billed_ties_out,
-       (SELECT sum("ListCost") FROM focus) = (SELECT sum(list_cost) FROM usage) AS list_ties_out,
-       (SELECT sum("BilledCost") FROM focus WHERE "BillingPeriodStart" = '2024-06-01') AS june_billed;
-SELECT "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd", "ChargeClass", "SubAccountId",
-       "SkuId", "SkuPriceId" IS NOT NULL AS has_price_id, "ConsumedQuantity", "PricingQuantity", "ListUnitPrice",
-       "BilledCost", "Tags"
-FROM focus WHERE "SkuId" LIKE 'showco/%' AND "BillingPeriodStart" = '2024-06-01'
-ORDER BY "ChargePeriodStart", "SubAccountId", "SkuId", "Tags"::text;
-SELECT "ChargeDescription" FROM focus WHERE "SkuId" = 'showco/mystery/standard';
+-- focus: the FOCUS exports (sql/focus.sql checks them rule by rule); this test's rows tie
+-- out to usage, one row per priced token class; unpriced usage (mystery) is not exported.
+SELECT (SELECT sum("BilledCost") FROM focus WHERE "x_Provider" = 'showco')
+       = (SELECT sum(cost) FROM usage WHERE provider = 'showco') AS billed_ties_out,
+       (SELECT sum("ListCost") FROM focus_1_2 WHERE "x_Provider" = 'showco')
+       = (SELECT sum(list_cost) FROM usage WHERE provider = 'showco') AS list_ties_out,
+       (SELECT sum("BilledCost") FROM focus WHERE "x_Provider" = 'showco' AND "x_BillingPeriod" = '2024-06-01') AS june_billed;
+SELECT "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "ChargeClass", "SubAccountId", "SkuId", "SkuMeter",
+       "ConsumedQuantity", "PricingQuantity", "ListUnitPrice", "BilledCost", "Tags"
+FROM focus_1_2 WHERE "x_Provider" = 'showco' AND "x_BillingPeriod" = '2024-06-01'
+ORDER BY "ChargePeriodStart", "SubAccountId", "SkuId", "Tags"::text, "SkuMeter";
+SELECT count(*) AS unpriced_rows_exported FROM focus_1_2 WHERE "x_Provider" = 'showco' AND "x_Model" = 'mystery';
 
 -- data_quality, as the change this test made: the unpriced j7, the duplicate j1 (it would
 -- have added 0.76 at today's price), the rejected line, the late m3; j6 was unattributed
@@ -166,6 +163,7 @@ SELECT (SELECT rows FROM data_quality WHERE check_name = 'late') = (SELECT count
 -- Every view and column is commented (BI tools show them).
 SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
 WHERE c.relnamespace = 'chargeback'::regnamespace
-  AND c.relname IN ('daily_rollup', 'daily_spend', 'showback', 'unit_costs', 'focus', 'data_quality')
+  AND c.relname IN ('daily_rollup', 'daily_spend', 'showback', 'unit_costs', 'focus', 'focus_1_2', 'focus_invoice_detail',
+                    'focus_billing_period', 'data_quality')
   AND a.attnum > 0 AND NOT a.attisdropped
   AND (col_description(c.oid, a.attnum) IS NULL OR obj_description(c.oid, 'pg_class') IS NULL);

@@ -9,7 +9,13 @@ namespace cb::cli {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& message) { throw CliError(Exit::usage, message); }
+[[noreturn]] void bad(const std::string& message, std::string hint = {}) {
+    throw CliError(Exit::usage, message, std::move(hint));
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
 
 bool all_digits(const std::string& s) {
     if (s.empty()) return false;
@@ -98,6 +104,13 @@ Options parse_args(int argc, const char* const* argv) {
             else if (arg == "report") o.command = Command::report;
             else if (arg == "demo") o.command = Command::demo;
             else if (arg == "serve") o.command = Command::serve;
+            else if (arg == "export") {
+                // export has one subject for now: focus.
+                if (r.done()) bad("export needs what to export: export focus");
+                std::string what = r.next();
+                if (what != "focus") bad("cannot export \"" + what + "\": export focus is the one export");
+                o.command = Command::export_focus;
+            }
             else if (arg == "help") o.command = Command::help;
             else bad("unknown command \"" + arg + "\"");
             have_command = true;
@@ -141,19 +154,27 @@ Options parse_args(int argc, const char* const* argv) {
             o.format = r.value_of(name, inline_value, has_inline);
             if (!valid_format_name(o.format)) bad("--format needs a format name such as openai_chat or auto, not \"" + o.format + "\"");
         } else if (name == "--progress") {
-            for_commands({Command::load, Command::demo});
+            for_commands({Command::load, Command::demo, Command::export_focus});
             o.progress = true;
         } else if (name == "--quiet" || name == "-q") {
-            for_commands({Command::load});
+            for_commands({Command::load, Command::export_focus});
             o.quiet = true;
         } else if (name == "--period") {
-            for_commands({Command::statements, Command::report});
+            for_commands({Command::statements, Command::report, Command::export_focus});
             o.period = r.value_of(name, inline_value, has_inline);
             if (!valid_period(o.period)) bad("--period needs the first day of a month, YYYY-MM-01, not \"" + o.period + "\"");
+        } else if (name == "--out" && o.command == Command::export_focus) {
+            o.out_file = r.value_of(name, inline_value, has_inline);
+            if (o.out_file.empty()) bad("--out needs a file name");
         } else if (name == "--out") {
             for_commands({Command::statements, Command::demo});
             o.out_dir = r.value_of(name, inline_value, has_inline);
             if (o.out_dir.empty()) bad("--out needs a directory");
+        } else if (name == "--version") {
+            for_commands({Command::export_focus});
+            o.focus_version = r.value_of(name, inline_value, has_inline);
+            if (o.focus_version != "1.2" && o.focus_version != "1.4")
+                bad("--version needs a FOCUS version this export supports, 1.2 or 1.4, not \"" + o.focus_version + "\"");
         } else if (name == "--requests") {
             for_commands({Command::demo});
             o.requests = positive_number(name, r.value_of(name, inline_value, has_inline));
@@ -213,6 +234,16 @@ Options parse_args(int argc, const char* const* argv) {
     case Command::serve:
         if (o.tls_cert.empty() != o.tls_key.empty()) bad("--tls-cert and --tls-key go together");
         break;
+    case Command::export_focus:
+        if (o.period.empty()) bad("export focus needs --period YYYY-MM-01");
+        if (o.out_file.empty()) bad("export focus needs --out FILE.csv");
+        if (ends_with(o.out_file, ".parquet"))
+            bad("Parquet output is not supported: write CSV (--out FILE.csv)",
+                "no Parquet writer is built in; convert the CSV with a tool of your choice");
+        if (!ends_with(o.out_file, ".csv") && o.out_file != "-")
+            bad("--out needs a .csv file (or - for standard output), not \"" + o.out_file + "\"");
+        if (o.progress && o.quiet) bad("--progress and --quiet contradict each other");
+        break;
     case Command::help:
         break;
     }
@@ -226,6 +257,7 @@ std::string command_usage() {
            "       chargeback [-d CONNSTRING] demo [--requests N] [--seed N] [--out DIR] [--progress]\n"
            "       chargeback [-d CONNSTRING] serve [--listen HOST:PORT] [--tokens FILE]\n"
            "                  [--tls-cert FILE --tls-key FILE] [--workers N] [--flush-ms N]\n"
+           "       chargeback [-d CONNSTRING] export focus --period YYYY-MM-01 [--version 1.2|1.4] --out FILE.csv\n"
            "       chargeback --help\n";
 }
 
@@ -262,6 +294,10 @@ std::string usage_text() {
            "                   --tls-cert FILE --tls-key FILE   serve HTTPS\n"
            "                   --workers N     COPY connections (default 2)\n"
            "                   --flush-ms N    longest wait of a batch for more rows (default 50)\n"
+           "  export focus     the month's FinOps FOCUS CostAndUsage rows as CSV with a header\n"
+           "                   (datetimes YYYY-MM-DDTHH:MM:SSZ, UTC): --version 1.4 (default,\n"
+           "                   chargeback.focus) or 1.2 (chargeback.focus_1_2); --out FILE.csv\n"
+           "                   (- = standard output); rows and MB/s on stderr (--progress/--quiet)\n"
            "\n"
            "Connection: -d CONNSTRING (a database name, \"host=... dbname=...\" or a postgresql://\n"
            "URI); otherwise the usual libpq variables PGHOST, PGPORT, PGDATABASE, PGUSER, ...\n"

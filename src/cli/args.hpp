@@ -8,7 +8,7 @@
 
 namespace cb::cli {
 
-enum class Command { help, load, statements, report, demo, serve };
+enum class Command { help, load, statements, report, demo, serve, export_focus };
 
 struct Options {
     Command command = Command::help;
@@ -27,6 +27,8 @@ struct Options {
     std::string tls_cert, tls_key;    // serve: PEM files; both or neither
     uint64_t workers = 0;             // serve: flusher connections (0 = default)
     uint64_t flush_ms = 0;            // serve: longest wait of a batch for more rows (0 = default)
+    std::string focus_version = "1.4";  // export focus: 1.2 (chargeback.focus_1_2) or 1.4 (chargeback.focus)
+    std::string out_file;             // export focus: the CSV file written
 };
 
 // Parses argv (argv[0] is the program name). Throws CliError(Exit::usage) naming the problem.

@@ -16,6 +16,7 @@ int run_report(const Options& o);
 int run_statements(const Options& o);
 int run_demo(const Options& o);
 int run_serve(const Options& o);
+int run_export_focus(const Options& o);
 
 // Pieces the demo reuses.
 // The showback per org unit and the budget status, as text tables.

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
         case Command::report: return run_report(o);
         case Command::demo: return run_demo(o);
         case Command::serve: return run_serve(o);
+        case Command::export_focus: return run_export_focus(o);
         }
     } catch (const CliError& e) {
         std::fflush(stdout);

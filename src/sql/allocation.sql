@@ -70,10 +70,12 @@ CREATE TABLE chargeback.invoice (
     amount numeric NOT NULL,
     currency text NOT NULL DEFAULT 'USD' CHECK (chargeback.is_currency(currency)),
     reference text,
-    PRIMARY KEY (provider, period, currency)
+    PRIMARY KEY (provider, period, currency),
+    recorded_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE chargeback.invoice IS
     'what the provider billed for a month: runs tie out to it, the difference to metered cost becomes true_up lines';
+COMMENT ON COLUMN chargeback.invoice.recorded_at IS 'when the invoice was recorded (FOCUS InvoiceDetailCreated)';
 SELECT chargeback.dump_config('chargeback.invoice');
 
 CREATE TABLE chargeback.activity_outcome (

@@ -21,7 +21,7 @@ BEGIN
                                      'numeric_mul_token_rates', 'is_currency', 'cost', 'normalize_provider',
                                      'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'price_catalog_notes', 'valid_rule_match',
                                      'allocate', 'forecast', 'forecast_accum', 'forecast_final', 'anomaly', 'anomaly_accum', 'anomaly_final',
-                                     'period_of', 'day_of', 'accounting_timezone', 'budget_state', 'budget_covers', 'budget_period_start', 'budget_period_end', 'focus_service',
+                                     'period_of', 'day_of', 'accounting_timezone', 'budget_state', 'budget_covers', 'budget_period_start', 'budget_period_end', 'focus_service', 'focus_model', 'focus_datetime',
                                      'max_hold_ttl', 'restoring', 'reporting_currency', 'minor_unit', 'convert_share'))
              ORDER BY p.oid::regprocedure::text
     LOOP
@@ -41,6 +41,7 @@ GRANT INSERT ON chargeback.usage_inbox, chargeback.usage_inbox_text TO chargebac
 -- catalog, which focus shows) and org_unit (names and cost centers that label the rows)
 -- are reference data, not spend. Of a run it reads what the journal shows, not its totals.
 GRANT SELECT ON chargeback.showback, chargeback.daily_spend, chargeback.unit_costs, chargeback.focus,
+                chargeback.focus_1_2, chargeback.focus_invoice_detail, chargeback.focus_billing_period,
                 chargeback.data_quality, chargeback.budget_status, chargeback.journal, chargeback.unpriced_usage,
                 chargeback.spend_anomaly
     TO chargeback_viewer;
@@ -48,7 +49,8 @@ GRANT SELECT ON chargeback.usage, chargeback.daily_rollup, chargeback.activity_o
                 chargeback.budget, chargeback.budget_spend, chargeback.budget_event, chargeback.reservation,
                 chargeback.spend_anomaly_event,
                 chargeback.usage_rejected, chargeback.usage_duplicate, chargeback.view_grant,
-                chargeback.org_unit, chargeback.price, chargeback.model_alias, chargeback.period
+                chargeback.org_unit, chargeback.price, chargeback.model_alias, chargeback.period,
+                chargeback.invoice, chargeback.fixed_charge
     TO chargeback_viewer;
 -- Of a run, what the journal and statements show: its identity, not its totals (the whole
 -- company's).

@@ -24,7 +24,11 @@ CREATE TABLE chargeback.daily_rollup (
     -- the table's columns, so this is how a statement hands over the tokens it takes away
     -- (token_usage counts cannot be negative). Always '' once a statement is done.
     tokens_removed chargeback.token_usage NOT NULL DEFAULT '',
-    PRIMARY KEY (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency)
+    -- The catalog row that priced the usage (usage.price_id; 0 for unpriced usage): the FOCUS
+    -- views price each token class from it, so a key mixes no prices (a price change during
+    -- the day, a long-context row, a flex request priced by the standard row).
+    price_id bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id)
 );
 -- showback compares each month with the previous one: this finds the previous month's rows.
 CREATE INDEX daily_rollup_next_period_idx ON chargeback.daily_rollup (((period + interval '1 month')::date));
@@ -46,6 +50,7 @@ COMMENT ON COLUMN chargeback.daily_rollup.cost IS 'cost of the priced usage, exa
 COMMENT ON COLUMN chargeback.daily_rollup.list_cost IS 'list cost of the priced usage, exact';
 COMMENT ON COLUMN chargeback.daily_rollup.unpriced IS 'usage rows without a price (cost NULL), counted in requests and tokens but not in cost';
 COMMENT ON COLUMN chargeback.daily_rollup.tokens_removed IS 'internal to the maintenance triggers; always empty';
+COMMENT ON COLUMN chargeback.daily_rollup.price_id IS 'catalog price row that priced the usage (usage.price_id), 0 for unpriced usage';
 SELECT chargeback.dump_config('chargeback.daily_rollup');
 
 -- One set-based pass per statement. Inserted rows add to their key, deleted rows take away
@@ -63,7 +68,7 @@ DECLARE
     new_part text := $n$
         SELECT n.period, chargeback.day_of(n.occurred_at) AS day, n.org_unit_id,
                coalesce(n.project, '') AS project, coalesce(n.activity_type, '') AS activity_type,
-               n.provider, n.model, n.service_tier, coalesce(n.currency, '') AS currency,
+               n.provider, n.model, n.service_tier, coalesce(n.currency, '') AS currency, coalesce(n.price_id, 0) AS price_id,
                1 AS sign, n.tokens, n.cost, n.list_cost
         FROM new_rows n
         UNION ALL
@@ -73,21 +78,22 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         -- The ingest path: only additions.
         INSERT INTO chargeback.daily_rollup AS r
-            (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+            (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
              requests, tokens, total_tokens, cost, list_cost, unpriced)
         SELECT g.period, g.day, g.org_unit_id, g.project, g.activity_type, g.provider, g.model, g.service_tier, g.currency,
-               g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
+               g.price_id, g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
         FROM (SELECT n.period, chargeback.day_of(n.occurred_at) AS day, n.org_unit_id,
                      coalesce(n.project, '') AS project, coalesce(n.activity_type, '') AS activity_type,
                      n.provider, n.model, n.service_tier, coalesce(n.currency, '') AS currency,
-                     count(*) AS requests, chargeback.sum(n.tokens) AS tokens,
+                     coalesce(n.price_id, 0) AS price_id, count(*) AS requests, chargeback.sum(n.tokens) AS tokens,
                      coalesce(sum(n.cost), 0) AS cost, coalesce(sum(n.list_cost), 0) AS list_cost,
                      count(*) FILTER (WHERE n.cost IS NULL) AS unpriced
               FROM new_rows n
-              GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-              ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9) g (period, day, org_unit_id, project, activity_type, provider, model,
-                                                     service_tier, currency, requests, tokens, cost, list_cost, unpriced)
-        ON CONFLICT (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency)
+              GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+              ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) g (period, day, org_unit_id, project, activity_type, provider, model,
+                                                         service_tier, currency, price_id, requests, tokens, cost, list_cost,
+                                                         unpriced)
+        ON CONFLICT (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id)
         DO UPDATE SET requests = r.requests + EXCLUDED.requests,
                       tokens = r.tokens + EXCLUDED.tokens,
                       total_tokens = r.total_tokens + EXCLUDED.total_tokens,
@@ -103,29 +109,29 @@ BEGIN
     WITH d AS (
 %1$s        SELECT o.period, chargeback.day_of(o.occurred_at) AS day, o.org_unit_id,
                coalesce(o.project, '') AS project, coalesce(o.activity_type, '') AS activity_type,
-               o.provider, o.model, o.service_tier, coalesce(o.currency, '') AS currency,
+               o.provider, o.model, o.service_tier, coalesce(o.currency, '') AS currency, coalesce(o.price_id, 0) AS price_id,
                -1 AS sign, o.tokens, o.cost, o.list_cost
         FROM old_rows o),
     g AS (
-        SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+        SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
                sum(sign) AS requests,
                coalesce(chargeback.sum(tokens) FILTER (WHERE sign > 0), '') AS added,
                coalesce(chargeback.sum(tokens) FILTER (WHERE sign < 0), '') AS removed,
                coalesce(sum(sign * cost), 0) AS cost, coalesce(sum(sign * list_cost), 0) AS list_cost,
                coalesce(sum(sign) FILTER (WHERE cost IS NULL), 0) AS unpriced
         FROM d
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
     up AS (
         INSERT INTO chargeback.daily_rollup AS r
-            (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+            (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
              requests, tokens, total_tokens, cost, list_cost, unpriced, tokens_removed)
-        SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+        SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
                requests, added, chargeback.total_tokens(added) - chargeback.total_tokens(removed),
                cost, list_cost, unpriced, removed
         FROM g
         WHERE NOT (requests = 0 AND cost = 0 AND list_cost = 0 AND unpriced = 0 AND added = removed)
-        ORDER BY period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency
-        ON CONFLICT (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency)
+        ORDER BY period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id
+        ON CONFLICT (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id)
         DO UPDATE SET requests = r.requests + EXCLUDED.requests,
                       tokens = (r.tokens + EXCLUDED.tokens) - EXCLUDED.tokens_removed,
                       total_tokens = r.total_tokens + EXCLUDED.total_tokens,
@@ -185,18 +191,19 @@ BEGIN
     DELETE FROM chargeback.daily_rollup r
      WHERE NOT EXISTS (SELECT 1 FROM chargeback.usage_archive a WHERE a.period = r.period);
     INSERT INTO chargeback.daily_rollup
-        (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency,
+        (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
          requests, tokens, total_tokens, cost, list_cost, unpriced)
     SELECT g.period, g.day, g.org_unit_id, g.project, g.activity_type, g.provider, g.model, g.service_tier, g.currency,
-           g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
+           g.price_id, g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
     FROM (SELECT u.period, chargeback.day_of(u.occurred_at), u.org_unit_id,
                  coalesce(u.project, ''), coalesce(u.activity_type, ''), u.provider, u.model, u.service_tier,
-                 coalesce(u.currency, ''), count(*), chargeback.sum(u.tokens),
+                 coalesce(u.currency, ''), coalesce(u.price_id, 0), count(*), chargeback.sum(u.tokens),
                  coalesce(sum(u.cost), 0), coalesce(sum(u.list_cost), 0), count(*) FILTER (WHERE u.cost IS NULL)
           FROM chargeback.usage u
           WHERE NOT EXISTS (SELECT 1 FROM chargeback.usage_archive a WHERE a.period = u.period)
-          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) g (period, day, org_unit_id, project, activity_type, provider, model,
-                                                 service_tier, currency, requests, tokens, cost, list_cost, unpriced);
+          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) g (period, day, org_unit_id, project, activity_type, provider, model,
+                                                     service_tier, currency, price_id, requests, tokens, cost, list_cost,
+                                                     unpriced);
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END

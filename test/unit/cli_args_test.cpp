@@ -127,4 +127,31 @@ TEST(CliArgs, ServeListenTokensTls) {
     EXPECT_EQ(error_of({"serve", "--tls-cert", "c.pem"}), "--tls-cert and --tls-key go together");
     EXPECT_EQ(error_of({"serve", "--workers", "0"}), "--workers needs 1 to 64");
     EXPECT_EQ(error_of({"load", "--listen", "a:1", "f"}), "--listen is not an option of this command");
+
+TEST(CliArgs, ExportFocusTakesPeriodVersionAndFile) {
+    Options o = parse({"export", "focus", "--period", "2023-03-01", "--out", "march.csv"});
+    EXPECT_EQ(o.command, Command::export_focus);
+    EXPECT_EQ(o.period, "2023-03-01");
+    EXPECT_EQ(o.focus_version, "1.4");  // the latest released FOCUS version by default
+    EXPECT_EQ(o.out_file, "march.csv");
+    o = parse({"-d", "db", "export", "focus", "--version=1.2", "--period=2023-03-01", "--out", "-", "--quiet"});
+    EXPECT_EQ(o.focus_version, "1.2");
+    EXPECT_EQ(o.out_file, "-");
+    EXPECT_TRUE(o.quiet);
+}
+
+TEST(CliArgs, ExportFocusMistakesAreNamed) {
+    EXPECT_EQ(error_of({"export"}), "export needs what to export: export focus");
+    EXPECT_EQ(error_of({"export", "showback"}), "cannot export \"showback\": export focus is the one export");
+    EXPECT_EQ(error_of({"export", "focus", "--out", "a.csv"}), "export focus needs --period YYYY-MM-01");
+    EXPECT_EQ(error_of({"export", "focus", "--period", "2023-03-01"}), "export focus needs --out FILE.csv");
+    EXPECT_EQ(error_of({"export", "focus", "--period", "2023-03-15", "--out", "a.csv"}),
+              "--period needs the first day of a month, YYYY-MM-01, not \"2023-03-15\"");
+    EXPECT_EQ(error_of({"export", "focus", "--period", "2023-03-01", "--version", "1.3", "--out", "a.csv"}),
+              "--version needs a FOCUS version this export supports, 1.2 or 1.4, not \"1.3\"");
+    EXPECT_EQ(error_of({"export", "focus", "--period", "2023-03-01", "--out", "a.parquet"}),
+              "Parquet output is not supported: write CSV (--out FILE.csv)");
+    EXPECT_EQ(error_of({"export", "focus", "--period", "2023-03-01", "--out", "a.txt"}),
+              "--out needs a .csv file (or - for standard output), not \"a.txt\"");
+    EXPECT_EQ(error_of({"report", "--period", "2023-03-01", "--version", "1.2"}), "--version is not an option of this command");
 }
