@@ -66,3 +66,20 @@ SELECT import_prices('{"gpt-4o-search": {"litellm_provider": "openai", "input_co
                        "tts-1": {"litellm_provider": "openai", "input_cost_per_character": 1.5e-05}}'::jsonb,
                      'litellm', '2026-05-01') AS opened;
 SELECT price_for('openai', 'gpt-4o-search', '2026-05-02') AS per_search_medium;
+
+-- The plan, which import_prices() applies and `chargeback prices diff` prints: open, change or
+-- unchanged per row, writing nothing.
+SELECT action, provider, model, service_tier, min_prompt_tokens, current_rates, rates, kept
+FROM price_import_plan('{"gpt-4o-search": {"litellm_provider": "openai", "input_cost_per_token": 3e-06, "output_cost_per_token": 1e-05},
+                         "brand-new": {"litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06}}'::jsonb,
+                       'litellm', '2026-06-01');
+SELECT count(*) AS nothing_written FROM price WHERE model = 'brand-new';
+-- Format rows (the CLI's CSV): each row with its own valid_from; a later row of the same key
+-- opens after the earlier one.
+SELECT import_prices('[{"provider": "csvco", "model": "m1", "rates": "input=1 output=2", "valid_from": "2026-01-01T00:00:00Z"},
+                       {"provider": "csvco", "model": "m1", "rates": "input=1.5 output=2", "valid_from": "2026-03-01T00:00:00Z"},
+                       {"provider": "csvco", "model": "m1", "service_tier": "batch", "min_prompt_tokens": "0", "rates": "input=0.5"}]'::jsonb,
+                     'rows', '2026-02-01') AS opened;
+SELECT model, service_tier, rates, valid_from, valid_to, source FROM price WHERE provider = 'csvco' ORDER BY service_tier, valid_from;
+SELECT import_prices('{"not": "an array"}'::jsonb, 'rows');
+SELECT import_prices('[{"provider": "csvco", "model": "m2", "rates": "input=abc"}]'::jsonb, 'rows');

@@ -17,6 +17,8 @@ bool ends_with(const std::string& s, const std::string& tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
+bool is_prices(Command c) { return c == Command::prices_import || c == Command::prices_diff; }
+
 bool all_digits(const std::string& s) {
     if (s.empty()) return false;
     for (char c : s)
@@ -111,13 +113,21 @@ Options parse_args(int argc, const char* const* argv) {
                 if (what != "focus") bad("cannot export \"" + what + "\": export focus is the one export");
                 o.command = Command::export_focus;
             }
+            else if (arg == "prices") {
+                if (r.done()) bad("prices needs what to do: prices import FILE or prices diff FILE");
+                std::string what = r.next();
+                if (what == "import") o.command = Command::prices_import;
+                else if (what == "diff") o.command = Command::prices_diff;
+                else bad("unknown prices command \"" + what + "\": prices import FILE or prices diff FILE");
+            }
             else if (arg == "help") o.command = Command::help;
             else bad("unknown command \"" + arg + "\"");
             have_command = true;
             continue;
         }
         if (only_files || arg == "-" || arg.empty() || arg[0] != '-') {
-            if (o.command != Command::load) bad("unexpected argument \"" + arg + "\"");
+            if (o.command != Command::load && !(is_prices(o.command) && o.files.empty()))
+                bad("unexpected argument \"" + arg + "\"");
             o.files.push_back(arg);
             continue;
         }
@@ -149,6 +159,14 @@ Options parse_args(int argc, const char* const* argv) {
             help = true;
         } else if (name == "-d" || name == "--dbname") {
             o.conninfo = r.value_of(name, inline_value, has_inline);
+        } else if (name == "--format" && is_prices(o.command)) {
+            o.price_format = r.value_of(name, inline_value, has_inline);
+            if (o.price_format != "litellm" && o.price_format != "csv")
+                bad("--format of a price catalog is litellm or csv, not \"" + o.price_format + "\"");
+        } else if (name == "--valid-from") {
+            for_commands({Command::prices_import, Command::prices_diff});
+            o.valid_from = r.value_of(name, inline_value, has_inline);
+            if (o.valid_from.empty()) bad("--valid-from needs a time such as 2026-12-01 or 2026-12-01T00:00:00Z");
         } else if (name == "--format") {
             for_commands({Command::load});
             o.format = r.value_of(name, inline_value, has_inline);
@@ -244,6 +262,10 @@ Options parse_args(int argc, const char* const* argv) {
             bad("--out needs a .csv file (or - for standard output), not \"" + o.out_file + "\"");
         if (o.progress && o.quiet) bad("--progress and --quiet contradict each other");
         break;
+    case Command::prices_import:
+    case Command::prices_diff:
+        if (o.files.size() != 1) bad("prices import and prices diff need one catalog FILE (LiteLLM JSON or CSV)");
+        break;
     case Command::help:
         break;
     }
@@ -258,6 +280,7 @@ std::string command_usage() {
            "       chargeback [-d CONNSTRING] serve [--listen HOST:PORT] [--tokens FILE]\n"
            "                  [--tls-cert FILE --tls-key FILE] [--workers N] [--flush-ms N]\n"
            "       chargeback [-d CONNSTRING] export focus --period YYYY-MM-01 [--version 1.2|1.4] --out FILE.csv\n"
+           "       chargeback [-d CONNSTRING] prices import|diff [--format litellm|csv] [--valid-from TIME] FILE\n"
            "       chargeback --help\n";
 }
 
@@ -298,6 +321,14 @@ std::string usage_text() {
            "                   (datetimes YYYY-MM-DDTHH:MM:SSZ, UTC): --version 1.4 (default,\n"
            "                   chargeback.focus) or 1.2 (chargeback.focus_1_2); --out FILE.csv\n"
            "                   (- = standard output); rows and MB/s on stderr (--progress/--quiet)\n"
+           "  prices diff FILE what importing a price catalog would do, writing nothing: each price\n"
+           "                   row that would open (new, or replacing the one in force) with the\n"
+           "                   rates in force and the new ones, the count unchanged, and what the\n"
+           "                   file has that is not imported (with the reasons). FILE: LiteLLM's\n"
+           "                   model_prices_and_context_window.json, or a CSV price list with a\n"
+           "                   header provider,model,tier,threshold,rates,valid_from (--format\n"
+           "                   litellm|csv, default by the file name); --valid-from TIME (default now)\n"
+           "  prices import FILE  the same, then imports it in one transaction (import_prices)\n"
            "\n"
            "Connection: -d CONNSTRING (a database name, \"host=... dbname=...\" or a postgresql://\n"
            "URI); otherwise the usual libpq variables PGHOST, PGPORT, PGDATABASE, PGUSER, ...\n"

@@ -8,12 +8,14 @@
 
 namespace cb::cli {
 
-enum class Command { help, load, statements, report, demo, serve, export_focus };
+enum class Command { help, load, statements, report, demo, serve, export_focus, prices_import, prices_diff };
 
 struct Options {
     Command command = Command::help;
     std::string conninfo;             // -d: a connection string or database name; empty = libpq defaults
-    std::vector<std::string> files;   // load: files, "-" for stdin
+    std::vector<std::string> files;   // load: files, "-" for stdin; prices: the one catalog file
+    std::string price_format;         // prices: litellm or csv (empty: by the file's name)
+    std::string valid_from;           // prices: when the imported prices take effect (empty: now)
     std::string format = "auto";      // load: usage format of every line
     bool progress = false;            // load, demo: progress on stderr even when it is not a tty
     bool quiet = false;               // load: no progress at all

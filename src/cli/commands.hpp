@@ -17,6 +17,7 @@ int run_statements(const Options& o);
 int run_demo(const Options& o);
 int run_serve(const Options& o);
 int run_export_focus(const Options& o);
+int run_prices(const Options& o);  // prices import and prices diff
 
 // Pieces the demo reuses.
 // The showback per org unit and the budget status, as text tables.

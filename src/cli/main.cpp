@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
         case Command::demo: return run_demo(o);
         case Command::serve: return run_serve(o);
         case Command::export_focus: return run_export_focus(o);
+        case Command::prices_import:
+        case Command::prices_diff: return run_prices(o);
         }
     } catch (const CliError& e) {
         std::fflush(stdout);

@@ -107,6 +107,8 @@ GRANT INSERT, DELETE ON chargeback.view_grant TO chargeback_admin;
 GRANT INSERT, UPDATE, DELETE ON chargeback.fx_rate TO chargeback_admin;
 GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rates, timestamptz, text, bigint, text),
                           chargeback.import_prices(jsonb, text, timestamptz),
+                          chargeback.price_rows_of(jsonb, text, timestamptz),
+                          chargeback.price_import_plan(jsonb, text, timestamptz),
                           chargeback.lock_price_key(text, text, text, bigint),
                           chargeback.move_member(text, text, timestamptz),
                           chargeback.lock_membership(text),

@@ -205,5 +205,45 @@ ok(@demo_statements >= 8, 'demo: statements written') or diag($out);
 is($rc, 1, 'demo refuses a database that already has data');
 like($err, qr/already has pg_chargeback data/, 'and says why');
 
+# prices diff / prices import: a LiteLLM file and a CSV price list; diff writes nothing,
+# import opens the rows it listed, a second import opens none, a bad list is refused by line.
+my $litellm = "$dir/prices.json";
+open(my $lf, '>', $litellm) or die $!;
+print $lf '{"cli-model": {"litellm_provider": "openai", "input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06},
+  "tts-cli": {"litellm_provider": "openai", "input_cost_per_character": 1.5e-05},
+  "azure/eu/cli-model": {"litellm_provider": "azure", "input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06}}';
+close $lf;
+($rc, $out, $err) = cli('', '-d', $db, 'prices', 'diff', '--valid-from', '2026-01-01T00:00:00Z', $litellm);
+is($rc, 0, 'prices diff: exit 0') or diag($err);
+like($out, qr/open\s+openai\s+cli-model\s+standard\s+0\s+input=2 output=8 USD/, 'prices diff: lists the row it would open');
+like($out, qr/entry\s+a regional or deployment variant\s+1/, 'prices diff: says what is not imported, with the reason');
+like($out, qr/1 rows would open, 1 new and 0 replacing/, 'prices diff: the counts');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM chargeback.price WHERE model = 'cli-model'}), '0', 'prices diff writes nothing');
+($rc, $out, $err) = cli('', '-d', $db, 'prices', 'import', '--valid-from', '2026-01-01T00:00:00Z', $litellm);
+is($rc, 0, 'prices import: exit 0') or diag($err);
+like($out, qr/imported .*: 1 rows opened \(1 new, 0 replacing/, 'prices import: the counts');
+is($node->safe_psql('postgres', q{SELECT rates::text FROM chargeback.price WHERE model = 'cli-model'}), 'input=2 output=8 USD',
+	'prices import: the row, priced per 1M tokens');
+($rc, $out, $err) = cli('', '-d', $db, 'prices', 'import', '--valid-from', '2026-02-01T00:00:00Z', $litellm);
+like($out, qr/: 0 rows opened \(0 new, 0 replacing a price, which was closed\), 1 unchanged/, 'prices import again: nothing opened');
+my $csv = "$dir/prices.csv";
+open(my $cf, '>', $csv) or die $!;
+print $cf "provider,model,tier,threshold,rates,valid_from\nopenai,cli-model,standard,0,input=1.5 output=8,2026-03-01\n"
+  . "openai,cli-model,batch,,input=0.75,2026-03-01\n";
+close $cf;
+($rc, $out, $err) = cli('', '-d', $db, 'prices', 'import', $csv);
+is($rc, 0, 'prices import of a CSV list: exit 0') or diag($err);
+like($out, qr/: 2 rows opened \(1 new, 1 replacing a price, which was closed\)/, 'prices import of a CSV list: the counts');
+is($node->safe_psql('postgres', q{SELECT string_agg(service_tier || ' ' || rates::text || ' ' || coalesce(valid_to::text, 'open'), '; '
+	ORDER BY service_tier, valid_from) FROM chargeback.price WHERE model = 'cli-model'}),
+	'batch input=0.75 USD open; standard input=2 output=8 USD 2026-03-01 00:00:00+00; standard input=1.5 output=8 USD open',
+	'prices import of a CSV list: the price in force closed, the new rows open');
+open($cf, '>', $csv) or die $!;
+print $cf "provider,model,rates\nopenai,cli-model\n";
+close $cf;
+($rc, $out, $err) = cli('', '-d', $db, 'prices', 'diff', $csv);
+is($rc, 5, 'a malformed price list: exit 5');
+like($err, qr/price list line 2: 2 fields where the header has 3/, 'and the line and the problem');
+
 $node->stop;
 done_testing();

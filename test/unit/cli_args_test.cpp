@@ -127,6 +127,7 @@ TEST(CliArgs, ServeListenTokensTls) {
     EXPECT_EQ(error_of({"serve", "--tls-cert", "c.pem"}), "--tls-cert and --tls-key go together");
     EXPECT_EQ(error_of({"serve", "--workers", "0"}), "--workers needs 1 to 64");
     EXPECT_EQ(error_of({"load", "--listen", "a:1", "f"}), "--listen is not an option of this command");
+}
 
 TEST(CliArgs, ExportFocusTakesPeriodVersionAndFile) {
     Options o = parse({"export", "focus", "--period", "2023-03-01", "--out", "march.csv"});
@@ -154,4 +155,21 @@ TEST(CliArgs, ExportFocusMistakesAreNamed) {
     EXPECT_EQ(error_of({"export", "focus", "--period", "2023-03-01", "--out", "a.txt"}),
               "--out needs a .csv file (or - for standard output), not \"a.txt\"");
     EXPECT_EQ(error_of({"report", "--period", "2023-03-01", "--version", "1.2"}), "--version is not an option of this command");
+}
+
+TEST(CliArgs, PricesImportAndDiff) {
+    Options o = parse({"prices", "diff", "model_prices_and_context_window.json"});
+    EXPECT_EQ(o.command, Command::prices_diff);
+    EXPECT_EQ(o.files, std::vector<std::string>{"model_prices_and_context_window.json"});
+    EXPECT_EQ(o.price_format, "");
+    o = parse({"-d", "db", "prices", "import", "--format", "csv", "--valid-from", "2026-12-01", "list.txt"});
+    EXPECT_EQ(o.command, Command::prices_import);
+    EXPECT_EQ(o.price_format, "csv");
+    EXPECT_EQ(o.valid_from, "2026-12-01");
+    EXPECT_EQ(error_of({"prices"}), "prices needs what to do: prices import FILE or prices diff FILE");
+    EXPECT_EQ(error_of({"prices", "apply", "f"}), "unknown prices command \"apply\": prices import FILE or prices diff FILE");
+    EXPECT_EQ(error_of({"prices", "import"}), "prices import and prices diff need one catalog FILE (LiteLLM JSON or CSV)");
+    EXPECT_EQ(error_of({"prices", "import", "a", "b"}), "unexpected argument \"b\"");
+    EXPECT_EQ(error_of({"prices", "diff", "--format", "yaml", "f"}), "--format of a price catalog is litellm or csv, not \"yaml\"");
+    EXPECT_EQ(error_of({"load", "--valid-from", "2026-01-01", "f"}), "--valid-from is not an option of this command");
 }
