@@ -127,6 +127,7 @@ TEST(CliArgs, ServeListenTokensTls) {
     EXPECT_EQ(error_of({"serve", "--tls-cert", "c.pem"}), "--tls-cert and --tls-key go together");
     EXPECT_EQ(error_of({"serve", "--workers", "0"}), "--workers needs 1 to 64");
     EXPECT_EQ(error_of({"load", "--listen", "a:1", "f"}), "--listen is not an option of this command");
+}
 
 TEST(CliArgs, ExportFocusTakesPeriodVersionAndFile) {
     Options o = parse({"export", "focus", "--period", "2023-03-01", "--out", "march.csv"});
