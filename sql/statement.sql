@@ -54,50 +54,51 @@ SELECT left(html, 15) AS starts, right(html, 8) = E'</html>\n' AS ends, html NOT
        substring(html FROM '<title>([^<]*)</title>') AS title
 FROM page;
 SELECT substring(html FROM '<p class="scope">(.*?)</p>') AS scope FROM page;
--- The totals are exact: 6.75 this month, 2 in May.
-SELECT substring(html FROM 'id="total"><span>[^<]*</span><b>([^<]*)</b>') AS total,
-       substring(html FROM 'id="prev-total"><span>[^<]*</span><b>([^<]*)</b>') AS prev_total,
-       substring(html FROM 'id="change"><span>[^<]*</span><b>([^<]*)</b>') AS change,
-       substring(html FROM 'id="requests"><span>[^<]*</span><b>([^<]*)</b>') AS requests
+-- The totals, as people read them (currency, cents; an amount with more digits keeps them in
+-- the title): 6.75 this month, 2 in May.
+SELECT substring(html FROM 'id="total"><span>[^<]*</span><b[^>]*>([^<]*)</b>') AS total,
+       substring(html FROM 'id="prev-total"><span>[^<]*</span><b[^>]*>([^<]*)</b>') AS prev_total,
+       substring(html FROM 'id="change"><span>[^<]*</span><b[^>]*>([^<]*)</b>') AS change,
+       substring(html FROM 'id="requests"><span>[^<]*</span><b[^>]*>([^<]*)</b>') AS requests
 FROM page;
 -- The same figures straight from the showback view.
 SELECT sum(cost) AS showback_total FROM showback WHERE period = '2088-06-01' AND org_unit IN ('st-eng', 'st-eng-web');
 -- Projects (the child's included, its name escaped; Sales' crm is not there), then models.
 SELECT m[1] AS project, m[2] AS cost, m[3] AS share
-FROM page, regexp_matches(pg_temp.section(html, 'projects'), '<tr><td>([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td>', 'g') m;
+FROM page, regexp_matches(pg_temp.section(html, 'projects'), '<tr><td>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td>', 'g') m;
 SELECT m[1] AS provider, m[2] AS model, m[3] AS cost
-FROM page, regexp_matches(pg_temp.section(html, 'models'), '<tr><td>([^<]*)</td><td>([^<]*)</td><td class="num">([^<]*)</td>', 'g') m;
+FROM page, regexp_matches(pg_temp.section(html, 'models'), '<tr><td>([^<]*)</td><td>([^<]*)</td><td class="num"[^>]*>([^<]*)</td>', 'g') m;
 SELECT html LIKE '%crm%' AS shows_sales FROM page;
 -- Per day: a bar on the 2nd, 3rd and 5th only.
 SELECT count(*) AS day_bars FROM page, regexp_matches(pg_temp.section(html, 'trend'), 'fill="#17becf"', 'g');
 -- Budget: 6.75 of 10 spent; its forecast is the forecast aggregate over its days to date
 -- (with the 8 weeks before its period as history: there is none).
 SELECT m[1] AS budget, m[2] AS unit, m[3] AS period, m[4] AS amount, m[5] AS spent, m[6] AS used, m[8] AS state,
-       m[7] = (SELECT forecast(h.day, h.spend, '2088-06-30', '2088-06-01')->>'projected'
+       replace(m[7], ',', '')::numeric = round((SELECT forecast(h.day, h.spend, '2088-06-30', '2088-06-01')->>'projected'
                FROM (SELECT s.day, s.spend FROM budget_spend s
                      WHERE s.day BETWEEN date '2088-06-01' - 56 AND '2088-06-05'
                        AND s.budget_id = (SELECT budget_id FROM budget WHERE name = 'st-eng-monthly')
-                     UNION ALL SELECT date '2088-06-05', 0) h) AS forecast_matches
+                     UNION ALL SELECT date '2088-06-05', 0) h)::numeric, 2) AS forecast_matches
 FROM page, regexp_matches(pg_temp.section(html, 'budgets'),
-    '<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td><span[^>]*></span>([^<]*)</td>', 'g') m;
+    '<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td><span[^>]*></span>([^<]*)</td>', 'g') m;
 -- The month's forecast runs from the last day with usage (the 5th) to the 30th.
-SELECT substring(html FROM 'forecast for 2088-06-30: ([0-9.]+)') =
-       (SELECT forecast(g::date, coalesce((SELECT sum(cost) FROM daily_spend d WHERE d.day = g::date AND d.org_unit IN ('st-eng', 'st-eng-web')), 0), '2088-06-30', '2088-06-01')->>'projected'
-        FROM generate_series(date '2088-06-01', date '2088-06-05', interval '1 day') g) AS month_forecast_matches
+SELECT replace(substring(html FROM 'forecast for 2088-06-30: ([0-9.,]+)'), ',', '')::numeric =
+       round((SELECT forecast(g::date, coalesce((SELECT sum(cost) FROM daily_spend d WHERE d.day = g::date AND d.org_unit IN ('st-eng', 'st-eng-web')), 0), '2088-06-30', '2088-06-01')->>'projected'
+        FROM generate_series(date '2088-06-01', date '2088-06-05', interval '1 day') g)::numeric, 2) AS month_forecast_matches
 FROM page;
 -- Cost per outcome: 2 / 4 pull requests.
 SELECT m[1] AS unit, m[2] AS activity, m[3] AS cost, m[4] AS outcomes, m[5] AS per_outcome
-FROM page, regexp_matches(pg_temp.section(html, 'unit-costs'), '<tr><td>([^<]*)</td><td>([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td>', 'g') m;
+FROM page, regexp_matches(pg_temp.section(html, 'unit-costs'), '<tr><td>([^<]*)</td><td>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td>', 'g') m;
 -- Allocation: the latest run's lines of Engineering and Web, 8.10 in all.
 SELECT substring(pg_temp.section(html, 'allocation') FROM '<p>Run [0-9]+ \(([^<]*)</p>') AS run FROM page;
 SELECT m[1] AS unit, m[2] AS component, m[3] AS source, m[4] AS amount, m[5] AS currency
-FROM page, regexp_matches(pg_temp.section(html, 'allocation'), '<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td class="num">([^<]*)</td><td>([^<]*)</td>', 'g') m;
+FROM page, regexp_matches(pg_temp.section(html, 'allocation'), '<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td>([^<]*)</td>', 'g') m;
 SELECT sum(l.amount) AS run_lines FROM allocation_line l JOIN org_unit o USING (org_unit_id)
 WHERE l.run_id = (SELECT max(run_id) FROM allocation_run WHERE period = '2088-06-01') AND o.code IN ('st-eng', 'st-eng-web');
 
 -- The child alone: its own spend only, no previous month to compare with.
-SELECT substring(html FROM 'id="total"><span>[^<]*</span><b>([^<]*)</b>') AS total,
-       substring(html FROM 'id="change"><span>[^<]*</span><b>([^<]*)</b>') AS change,
+SELECT substring(html FROM 'id="total"><span>[^<]*</span><b[^>]*>([^<]*)</b>') AS total,
+       substring(html FROM 'id="change"><span>[^<]*</span><b[^>]*>([^<]*)</b>') AS change,
        substring(html FROM '<p class="scope">(.*?)</p>') AS scope,
        html LIKE '%No monthly, quarterly or yearly budget%' AS no_budget_of_its_own
 FROM (SELECT statement_html('2088-06-01', 'st-eng-web') AS html) s;
@@ -106,7 +107,7 @@ FROM (SELECT statement_html('2088-06-01', 'st-eng-web') AS html) s;
 -- August, nothing spent).
 SELECT substring(html FROM '<p class="empty">([^<]*)</p>') AS says,
        (length(html) - length(replace(html, '<svg', ''))) / 4 AS svg_charts,
-       substring(html FROM 'id="prev-total"><span>[^<]*</span><b>([^<]*)</b>') AS prev_total
+       substring(html FROM 'id="prev-total"><span>[^<]*</span><b[^>]*>([^<]*)</b>') AS prev_total
 FROM (SELECT statement_html('2088-08-01', 'st-eng') AS html) s;
 
 -- A unit with 15 projects in a month: the 12 largest, and the other 3 folded into one row
@@ -115,11 +116,11 @@ SELECT count(pg_temp.use('jul-' || i, '2088-07-06T10:00:00Z', 'st-sales', 'p' ||
 FROM generate_series(1, 15) i;
 SELECT m[1] AS project, m[2] AS cost
 FROM (SELECT statement_html('2088-07-01', 'st-sales') AS html) s,
-     regexp_matches(pg_temp.section(html, 'projects'), '<tr><td>([^<]*)</td><td class="num">([^<]*)</td>', 'g') m;
+     regexp_matches(pg_temp.section(html, 'projects'), '<tr><td>([^<]*)</td><td class="num"[^>]*>([^<]*)</td>', 'g') m;
 
 -- A month that is over has no forecast (March 2001: the figures run to its last day).
 SELECT pg_temp.use('mar01', '2001-03-10T10:00:00Z', 'st-eng', 'core', 'sm', 1) > 0 AS used;
-SELECT substring(html FROM 'id="total"><span>[^<]*</span><b>([^<]*)</b>') AS total,
+SELECT substring(html FROM 'id="total"><span>[^<]*</span><b[^>]*>([^<]*)</b>') AS total,
        html LIKE '%spent to 2001-03-31 (the month is complete: no forecast)%' AS complete,
        html NOT LIKE '%forecast for%' AS no_forecast
 FROM (SELECT statement_html('2001-03-01', 'st-eng') AS html) s;

@@ -110,9 +110,18 @@ void cumulative_chart(Page& p, const Statement& s, const DayAxis& axis) {
         running += s.daily_cost[i];  // <= 400 days of at most 1e15 currency units each
         cum[i] = running;
     }
+    // Scaled to the spend, the projection and the budget: a wide band (a forecast from little
+    // data) may not flatten the spend line, so its upper edge is cut at 1.5x the larger of
+    // them and the chart says so.
     int128 top = std::max<int128>(running, 0);
-    if (fc) top = std::max({top, fc->high.units, fc->projected.units});
+    if (fc) top = std::max(top, fc->projected.units);
     if (own_budget) top = std::max(top, own_budget->amount.units);
+    bool band_cut = false;
+    if (fc && fc->high.units > top) {
+        const int128 cap = top + top / 2;
+        band_cut = fc->high.units > cap;
+        top = std::min(fc->high.units, cap);
+    }
     top = nice_ceiling(top);
     p.el("h3", "", "Cumulative spend and forecast");
     p.svg_open(DayAxis::width, DayAxis::height,
@@ -121,7 +130,7 @@ void cumulative_chart(Page& p, const Statement& s, const DayAxis& axis) {
     const int last = axis.days - 1;
     if (fc && as_of_index < last) {
         p.raw("<polygon points=\"" + n(axis.centre(as_of_index)) + "," + n(axis.y(running, top)) +
-              " " + n(axis.centre(last)) + "," + n(axis.y(fc->high.units, top)) + " " +
+              " " + n(axis.centre(last)) + "," + n(axis.y(std::min(fc->high.units, top), top)) + " " +
               n(axis.centre(last)) + "," + n(axis.y(fc->low.units, top)) + "\" fill=\"" +
               kBandColour + "\"/>");
         p.line(axis.centre(as_of_index), axis.y(running, top), axis.centre(last),
@@ -130,13 +139,16 @@ void cumulative_chart(Page& p, const Statement& s, const DayAxis& axis) {
               n(axis.y(fc->projected.units, top)) + "\" r=\"5\" fill=\"" + kForecastColour +
               "\"/>");
         p.svg_text(axis.centre(last) - 10, axis.y(fc->projected.units, top) - 10,
-                   "forecast " + fc->projected.text, "end");
+                   "forecast " + money(fc->projected), "end");
+        if (band_cut)
+            p.svg_text(axis.centre(last) - 10, DayAxis::base - DayAxis::plot_h + 14,
+                       "band continues above the chart, to " + money(fc->high), "end");
     }
     if (own_budget) {
         int y = axis.y(own_budget->amount.units, top);
         p.line(DayAxis::x0, y, DayAxis::x0 + DayAxis::plot_w, y, kBudgetLineColour, 2, "4 4");
         p.svg_text(DayAxis::x0 + 6, y - 6,
-                   "budget " + own_budget->name + ": " + own_budget->amount.text);
+                   "budget " + own_budget->name + ": " + money(own_budget->amount));
     }
     std::string points;
     for (int i = 0; i <= as_of_index; ++i)
@@ -196,7 +208,7 @@ void spend_chart(Page& p, const std::string& label, const std::vector<SpendRow>&
         int w = px(rows[i].cost.units, max, bar_w);
         p.svg_text(bar_x - 10, y + 20, utf8_shorten(rows[i].label, 40), "end");
         p.rect(bar_x, y + 4, w, 22, colour);
-        p.svg_text(bar_x + w + 8, y + 20, rows[i].cost.text);
+        p.svg_text(bar_x + w + 8, y + 20, money(rows[i].cost));
     }
     p.raw("</svg>\n");
 }
@@ -214,11 +226,11 @@ void trend_charts(Page& p, const Statement& s) {
         p.raw(" &nbsp; <span class=\"swatch\" style=\"background:" + std::string(kForecastColour) +
               "\"></span>");
         if (fc.state == "insufficient_history")
-            p.esc("forecast for " + s.period_end + ": " + fc.projected.text +
+            p.esc("forecast for " + s.period_end + ": " + money(fc.projected) +
                   " (a run rate: too few days and too little history for a range)");
         else
-            p.esc("forecast for " + s.period_end + ": " + fc.projected.text + " (likely between " + fc.low.text +
-                  " and " + fc.high.text + ")");
+            p.esc("forecast for " + s.period_end + ": " + money(fc.projected) + " (likely between " + money(fc.low) +
+                  " and " + money(fc.high) + ")");
     } else {
         p.esc(" (the month is complete: no forecast)");
     }
@@ -240,9 +252,9 @@ void budget_chart(Page& p, const Statement& s) {
         p.rect(bar_x + std::max(0, px(b.forecast.units, scale, bar_w) - 3), y - 2, 3, 26,
                kForecastColour);
         p.svg_text(bar_x, y + 38,
-                   "spent " + b.spend.text + " of " + b.amount.text + " " + b.currency +
+                   "spent " + money(b.spend) + " of " + money(b.amount) + " " + b.currency +
                        (b.pct.null ? "" : " (" + b.pct.text + "%)") + ", forecast " +
-                       b.forecast.text + ": " + b.state,
+                       money(b.forecast) + ": " + b.state,
                    "start", "tick");
     }
     p.raw("</svg>\n");
@@ -268,7 +280,7 @@ void allocation_chart(Page& p, const Allocation& a, const std::string& title) {
         int y = 44 + 24 * static_cast<int>(i);
         p.rect(20, y, 14, 14, c ? c->colour : kAxisColour);
         p.svg_text(42, y + 12,
-                   part.name + ": " + part.amount.text + " " + part.currency +
+                   part.name + ": " + money(part.amount) + " " + part.currency +
                        (c ? std::string(" \u2014 ") + c->meaning : std::string()));
     }
     p.raw("</svg>\n");

@@ -95,6 +95,41 @@ Amount amount(const json& o, const char* key, const std::string& where, bool nul
     return a;
 }
 
+}  // namespace
+
+std::string grouped(const std::string& digits) {
+    size_t start = !digits.empty() && digits[0] == '-' ? 1 : 0;
+    std::string out = digits.substr(0, start);
+    const size_t n = digits.size() - start;
+    for (size_t i = 0; i < n; ++i) {
+        if (i > 0 && (n - i) % 3 == 0) out += ',';
+        out += digits[start + i];
+    }
+    return out;
+}
+
+std::string money(const Amount& a) {
+    if (a.null) return a.text;
+    constexpr int128 kPerCent = 10000000000;  // units are 1e-12
+    int128 v = a.units < 0 ? -a.units : a.units;
+    int128 cents = v / kPerCent + (v % kPerCent >= kPerCent / 2 ? 1 : 0);
+    std::string whole = grouped(format_scaled(cents / 100, 0));
+    int frac = static_cast<int>(cents % 100);
+    std::string out = whole + "." + (frac < 10 ? "0" : "") + std::to_string(frac);
+    return a.units < 0 && cents != 0 ? "-" + out : out;
+}
+
+bool rounded_for_display(const Amount& a) { return !a.null && a.units % 10000000000 != 0; }
+
+std::string num_cell(const Amount& a) {
+    const std::string shown = money(a);
+    std::string cell = "<td class=\"num\"";
+    if (rounded_for_display(a)) cell += " title=\"" + html_escape(a.text) + "\"";
+    return cell + ">" + html_escape(shown) + "</td>";
+}
+
+namespace {
+
 Day parse_day(const std::string& s, const std::string& what) {
     std::optional<Day> d = parse_iso_date(s);
     if (!d) bad(what + " is not a date (YYYY-MM-DD): \"" + utf8_shorten(s, 40) + "\"");
@@ -201,8 +236,8 @@ std::vector<AnomalyRow> anomaly_rows(const json& doc) {
             bool null_value = false;
             std::string value = optional_text(m, "value", "anomalies[].movers[]", &null_value);
             Amount change = amount(m, "change", "anomalies[].movers[]");
-            std::string sign = change.text.empty() || change.text[0] == '-' ? "" : "+";
-            r.movers.push_back(text(m, "dimension", "anomalies[].movers[]") + " " + value + " " + sign + change.text);
+            std::string sign = change.units < 0 ? "" : "+";
+            r.movers.push_back(text(m, "dimension", "anomalies[].movers[]") + " " + value + " " + sign + money(change));
         }
         rows.push_back(std::move(r));
     }
@@ -275,6 +310,8 @@ Statement read_statement(const json& doc) {
     read_daily(doc, s);
     s.unit_costs = unit_cost_rows(doc);
     s.anomalies = anomaly_rows(doc);
+    // Optional (documents made before it had none): the one currency of the month's costs.
+    if (doc.contains("currency") && doc["currency"].is_string()) s.currency = doc["currency"].get<std::string>();
     s.allocation = allocation(doc);
     return s;
 }

@@ -26,7 +26,13 @@ const char* const kStyle =
     "text-align:left;font-size:14px;} .num{text-align:right;font-variant-numeric:tabular-nums;}\n"
     "svg.chart{display:block;margin:8px 0;font-size:13px;} svg .tick{fill:#666;font-size:11px;}\n"
     ".swatch{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle;}\n"
-    ".empty{padding:16px;background:#f5f5f5;border-radius:4px;}\n";
+    ".empty{padding:16px;background:#f5f5f5;border-radius:4px;}\n"
+    // Printing, or saving as PDF from a browser: A4 margins, no section or row split across
+    // pages, charts within the page width, exact amounts left to the screen's tooltips.
+    "@media print{@page{size:A4;margin:14mm;} body{margin:0;max-width:none;font-size:10.5pt;}"
+    " section{break-inside:avoid;page-break-inside:avoid;} h2{break-after:avoid;} tr{break-inside:avoid;}"
+    " svg.chart{max-width:100%;height:auto;} .kpi{border:1px solid #999;}"
+    " *{-webkit-print-color-adjust:exact;print-color-adjust:exact;}}\n";
 
 // The head and the header: title, the period, and which units the figures cover (the unit
 // and everything below it).
@@ -61,23 +67,26 @@ void summary(Page& p, const Statement& s) {
     if (s.no_usage)
         p.el("p", "class=\"empty\"", "No usage was recorded for " + s.who + " in " + s.title + ".");
     p.raw("<div class=\"kpis\">\n");
-    auto kpi = [&](const std::string& label, const std::string& value, const std::string& id) {
+    auto kpi = [&](const std::string& label, const std::string& value, const std::string& id,
+                   const std::string& exact = {}) {
         p.raw("<div class=\"kpi\" id=\"" + id + "\"><span>");
         p.esc(label);
-        p.raw("</span><b>");
+        p.raw(exact.empty() ? "</span><b>" : "</span><b title=\"" + html_escape(exact) + "\">");
         p.esc(value);
         p.raw("</b></div>\n");
     };
-    kpi("Total spend, " + s.title, s.total.text, "total");
-    kpi("Previous month", s.prev_total.text, "prev-total");
+    const std::string cur = s.currency.empty() ? "" : s.currency + " ";
+    auto exact = [](const Amount& a) { return rounded_for_display(a) ? a.text : std::string(); };
+    kpi("Total spend, " + s.title, cur + money(s.total), "total", exact(s.total));
+    kpi("Previous month", cur + money(s.prev_total), "prev-total", exact(s.prev_total));
     kpi("Change",
-        (s.change.units > 0 ? "+" : "") + s.change.text +
+        cur + (s.change.units > 0 ? "+" : "") + money(s.change) +
             (s.change_pct.null ? ""
                                : " (" + std::string(s.change_pct.units > 0 ? "+" : "") +
                                      s.change_pct.text + "%)"),
-        "change");
-    kpi("Requests", s.requests, "requests");
-    kpi("Tokens", s.tokens, "tokens");
+        "change", exact(s.change));
+    kpi("Requests", grouped(s.requests), "requests");
+    kpi("Tokens", grouped(s.tokens), "tokens");
     p.raw("</div>\n");
     p.el("p", "class=\"muted\"",
          "Amounts are exact, in the currency of the usage, and not rounded. Unpriced usage counts "
@@ -161,7 +170,7 @@ void allocation_section(Page& p, const Statement& s) {
                  "Run " + a.run_id + " (" + a.model + " model, " + a.status +
                      (a.status == "final" ? ", the period is closed"
                                           : ", the period is still open") +
-                     ") charges " + s.who + " and its sub-units " + a.total.text + " in total.");
+                     ") charges " + s.who + " and its sub-units " + money(a.total) + " in total.");
             if (!a.parts.empty()) allocation_chart(p, a, s.title);
             allocation_table(p, a.lines);
             if (a.lines.size() < a.line_count)

@@ -89,6 +89,7 @@ struct Allocation {
 
 struct Statement {
     std::string code, name, period, period_end, as_of;
+    std::string currency;  // of every cost on the page when there is one, else empty
     Day month;
     std::string title;  // "June 2088"
     std::string who;    // "Engineering (ENG)"
@@ -116,6 +117,17 @@ struct Statement {
 
 // Throws Error 22023 (22003 for an amount out of range) naming the first bad field.
 Statement read_statement(const nlohmann::json& doc);
+
+// Money as people read it: rounded to cents (half away from zero) with thousands separators,
+// 2422.30584165 -> "2,422.31"; an en dash for NULL. The exact value stays in the data, in the
+// cell's title (num_cell) and in the CSV exports.
+std::string money(const Amount& a);
+// A whole count with thousands separators: "2232676808" -> "2,232,676,808".
+std::string grouped(const std::string& digits);
+// Whether money() drops digits of a (more than cents).
+bool rounded_for_display(const Amount& a);
+// A table cell of money: <td class="num" title="exact">2,422.31</td> (title only when rounded).
+std::string num_cell(const Amount& a);
 
 inline std::string n(int v) { return std::to_string(v); }
 

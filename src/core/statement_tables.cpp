@@ -1,4 +1,5 @@
-// The statement's tables: every amount exactly as given, every name HTML-escaped.
+// The statement's tables: money rounded to cents with separators (the exact amount in the
+// cell's title), counts with separators, every name HTML-escaped.
 #include "statement_parts.hpp"
 
 namespace cb::core::statement {
@@ -16,11 +17,10 @@ void spend_table(Page& p, const std::vector<SpendRow>& rows, bool model) {
                                        : "<td>" + html_escape(r.provider) + "</td><td>" +
                                              html_escape(r.model) + "</td>";
         else first_cells = "<td>" + html_escape(r.label) + "</td>";
-        table += "<tr>" + first_cells + "<td class=\"num\">" + html_escape(r.cost.text) +
-                 "</td><td class=\"num\">" +
+        table += "<tr>" + first_cells + num_cell(r.cost) + "<td class=\"num\">" +
                  html_escape(r.share.null ? r.share.text : r.share.text + "%") +
-                 "</td><td class=\"num\">" + r.requests + "</td><td class=\"num\">" + r.tokens +
-                 "</td></tr>\n";
+                 "</td><td class=\"num\">" + grouped(r.requests) + "</td><td class=\"num\">" +
+                 grouped(r.tokens) + "</td></tr>\n";
     }
     p.raw(table + "</tbody></table>\n");
 }
@@ -34,11 +34,9 @@ void budget_table(Page& p, const std::vector<BudgetRow>& budgets) {
     for (const BudgetRow& b : budgets) {
         p.raw("<tr><td>" + html_escape(b.name) + "</td><td>" + html_escape(b.scope) + "</td><td>" +
               html_escape(b.period + " " + b.start + " to " + b.end) + "</td><td class=\"num\">" +
-              html_escape(b.amount.text + " " + b.currency) + "</td><td class=\"num\">" +
-              html_escape(b.spend.text) + "</td><td class=\"num\">" +
-              html_escape(b.pct.null ? b.pct.text : b.pct.text + "%") + "</td><td class=\"num\">" +
-              html_escape(b.forecast.text) +
-              "</td><td><span class=\"swatch\" "
+              html_escape(b.currency + " " + money(b.amount)) + "</td>" + num_cell(b.spend) + "<td class=\"num\">" +
+              html_escape(b.pct.null ? b.pct.text : b.pct.text + "%") + "</td>" + num_cell(b.forecast) +
+              "<td><span class=\"swatch\" "
               "style=\"background:" +
               state_colour(b.state) + "\"></span>" + html_escape(b.state) + "</td></tr>\n");
     }
@@ -52,7 +50,7 @@ void unit_cost_table(Page& p, const std::vector<UnitCostRow>& rows) {
         "<th class=\"num\">Cost per outcome</th></tr></thead><tbody>\n");
     for (const UnitCostRow& u : rows) {
         p.raw("<tr><td>" + html_escape(u.org_unit) + "</td><td>" + html_escape(u.activity_type) +
-              "</td><td class=\"num\">" + html_escape(u.cost.text) + "</td><td class=\"num\">" +
+              "</td>" + num_cell(u.cost) + "<td class=\"num\">" +
               html_escape(u.units.text) + "</td><td class=\"num\">" +
               html_escape(u.cost_per_unit.text) + "</td></tr>\n");
     }
@@ -68,8 +66,8 @@ void anomaly_table(Page& p, const std::vector<AnomalyRow>& rows) {
         for (const std::string& m : a.movers) moved += (moved.empty() ? "" : "; ") + m;
         p.raw("<tr class=\"anomaly-" + html_escape(a.direction) + "\"><td>" + html_escape(a.day) + "</td><td>" +
               html_escape(a.scope) + " " + html_escape(a.scope_value) + " (" + html_escape(a.direction) + ")</td><td>" +
-              html_escape(a.org_unit) + "</td><td class=\"num\">" + html_escape(a.expected.text) +
-              "</td><td class=\"num\">" + html_escape(a.actual.text) + "</td><td>" + html_escape(moved) + "</td></tr>\n");
+              html_escape(a.org_unit) + "</td>" + num_cell(a.expected) + num_cell(a.actual) + "<td>" +
+              html_escape(moved) + "</td></tr>\n");
     }
     p.raw("</tbody></table>\n");
 }

@@ -158,6 +158,10 @@ BEGIN
                        FROM chargeback.unit_costs c WHERE c.period = p_start AND c.org_unit = ANY (codes)),
         -- The month's spend anomalies of the units (chargeback.detect_anomalies), with what
         -- moved: each mover of the cause as {dimension, value, change}.
+        -- The one currency of the month's costs, when there is one (the page then names it).
+        'currency', (SELECT CASE WHEN count(DISTINCT r.currency) = 1 THEN min(r.currency) END
+                     FROM chargeback.daily_rollup r
+                     WHERE r.period = p_start AND r.org_unit_id = ANY (ids) AND r.currency <> ''),
         'anomalies', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                   'day', e.day, 'scope', e.scope, 'scope_value', e.scope_value, 'org_unit', o.code,
                                   'direction', e.direction, 'expected', e.expected::text, 'actual', e.actual::text,

@@ -90,5 +90,25 @@ for my $colour (sort keys %min) {
 	cmp_ok($got{$colour} // 0, '>=', $need, "$what drawn (#$colour)");
 }
 
+# Printing (or saving as PDF from a browser): the print stylesheet is there, and Chromium's
+# own PDF of the page has every section, on a few A4 pages, not one long sheet.
+like($html, qr/\@media print\{\@page\{size:A4/, 'the page has a print stylesheet (A4)');
+my $pdf = "$dir/statement.pdf";
+($out, $err) = ('', '');
+IPC::Run::run(
+	[ $chromium, '--headless', '--no-sandbox', '--disable-gpu', "--user-data-dir=$dir/profile",
+	  '--no-pdf-header-footer', "--print-to-pdf=$pdf", "file://$html_file" ],
+	'>', \$out, '2>', \$err, IPC::Run::timeout(180));
+ok(-s $pdf, 'chromium printed the statement to PDF') or diag("chromium failed: $err");
+open(my $pf, '<:raw', $pdf) or die "$pdf: $!";
+my $pdf_bytes = do { local $/; <$pf> };
+close $pf;
+like(substr($pdf_bytes, 0, 5), qr/^%PDF-/, 'it is a PDF');
+my $pages = () = $pdf_bytes =~ m{/Type\s*/Page[^s]}g;
+cmp_ok($pages, '>=', 2, "the statement prints on several pages ($pages)");
+cmp_ok($pages, '<=', 8, 'and not on a page per row');
+# An A4 page is about 595 x 842 points (Chromium's Letter default would be 612 x 792).
+like($pdf_bytes, qr{/MediaBox\s*\[\s*0\s+0\s+59[45](?:\.\d+)?\s+84[12](?:\.\d+)?\s*\]}, 'on A4 pages');
+
 $node->stop;
 done_testing();

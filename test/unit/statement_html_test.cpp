@@ -1,6 +1,7 @@
 // The statement page (src/core/statement_html.hpp): its structure, exact amounts, escaping
 // of user data, the empty page, and clear errors for a malformed document.
 #include "core/statement_html.hpp"
+#include "core/statement_parts.hpp"
 
 #include "core/json_reader.hpp"
 #include "errors.hpp"
@@ -94,15 +95,17 @@ TEST(StatementHtml, IsOneSelfContainedPage) {
     EXPECT_NE(html.find("<title>AI spend statement: Engineering (ENG), June 2088</title>"), std::string::npos);
 }
 
-TEST(StatementHtml, ShowsExactAmountsAsGiven) {
+// Money as people read it (cents, separators), the exact amount in the title; counts grouped.
+TEST(StatementHtml, ShowsMoneyRoundedAndTheExactAmountInTitles) {
     const std::string html = statement_html(sample());
-    EXPECT_NE(html.find("<b>12.345678901234</b>"), std::string::npos);  // total, not rounded
-    EXPECT_NE(html.find("<b>10</b>"), std::string::npos);
-    EXPECT_NE(html.find("<b>+2.345678901234 (+23.5%)</b>"), std::string::npos);
-    EXPECT_NE(html.find(">10.345678901234<"), std::string::npos);
-    EXPECT_NE(html.find("50.00 USD"), std::string::npos);  // a budget amount keeps its digits
-    EXPECT_NE(html.find("0.250000"), std::string::npos);
-    EXPECT_NE(html.find("forecast for 2088-06-30: 37.04 (likely between 30 and 44.5)"), std::string::npos);
+    EXPECT_NE(html.find("<b title=\"12.345678901234\">12.35</b>"), std::string::npos);  // total
+    EXPECT_NE(html.find("<b>10.00</b>"), std::string::npos);  // nothing rounded away: no title
+    EXPECT_NE(html.find("<b title=\"2.345678901234\">+2.35 (+23.5%)</b>"), std::string::npos);
+    EXPECT_NE(html.find("<td class=\"num\" title=\"10.345678901234\">10.35</td>"), std::string::npos);
+    EXPECT_NE(html.find("<td class=\"num\">USD 50.00</td>"), std::string::npos);
+    EXPECT_NE(html.find("<b>1,234,567</b>"), std::string::npos);  // tokens
+    EXPECT_NE(html.find("0.250000"), std::string::npos);          // cost per outcome keeps 6 decimals
+    EXPECT_NE(html.find("forecast for 2088-06-30: 37.04 (likely between 30.00 and 44.50)"), std::string::npos);
     EXPECT_NE(html.find("charges Engineering (ENG) and its sub-units 14.35 in total"), std::string::npos);
     EXPECT_NE(html.find("platform pool"), std::string::npos);
     EXPECT_NE(html.find("(no project)"), std::string::npos);
@@ -195,7 +198,7 @@ TEST(StatementHtml, LongNamesAreShortenedWithoutBreakingUtf8) {
 TEST(StatementHtml, ReadsTheDocumentTheGlueReads) {
     // Through read_json, as chargeback.render_statement() does: decimals stay text.
     const std::string html = statement_html(cb::core::read_json(sample().dump()));
-    EXPECT_NE(html.find("<b>12.345678901234</b>"), std::string::npos);
+    EXPECT_NE(html.find("<b title=\"12.345678901234\">12.35</b>"), std::string::npos);
 }
 
 TEST(StatementHtml, MalformedDocumentsAreClearErrors) {
@@ -215,4 +218,27 @@ TEST(StatementHtml, MalformedDocumentsAreClearErrors) {
     doc = sample();
     doc["period"] = "June";
     EXPECT_EQ(failure_of([&] { statement_html(doc); }), "22023: statement input: period is not a date (YYYY-MM-DD): \"June\"");
+}
+
+TEST(StatementHtml, MoneyAndCounts) {
+    using cb::core::statement::Amount;
+    auto amount = [](const char* text, cb::core::int128 units) {
+        Amount a;
+        a.null = false;
+        a.text = text;
+        a.units = units;
+        return a;
+    };
+    constexpr cb::core::int128 k = 1000000000000;  // units are 1e-12
+    EXPECT_EQ(cb::core::statement::money(amount("2422.30584165", 2422 * k + 305841650000)), "2,422.31");
+    EXPECT_EQ(cb::core::statement::money(amount("0.005", k / 200)), "0.01");      // half away from zero
+    EXPECT_EQ(cb::core::statement::money(amount("0.00499", k / 1000 * 499 / 100)), "0.00");
+    EXPECT_EQ(cb::core::statement::money(amount("-1234567.895", -(1234567 * k + 895000000000))), "-1,234,567.90");
+    EXPECT_EQ(cb::core::statement::money(amount("-0.004", -k / 250)), "0.00");   // never -0.00
+    EXPECT_EQ(cb::core::statement::money(Amount{}), "");
+    EXPECT_EQ(cb::core::statement::grouped("2232676808"), "2,232,676,808");
+    EXPECT_EQ(cb::core::statement::grouped("999"), "999");
+    EXPECT_EQ(cb::core::statement::grouped("1000"), "1,000");
+    EXPECT_EQ(cb::core::statement::grouped("-1000000"), "-1,000,000");
+    EXPECT_EQ(cb::core::statement::num_cell(amount("3.50", 3 * k + 500000000000)), "<td class=\"num\">3.50</td>");
 }
