@@ -63,17 +63,4 @@ std::string format_table(const Table& t) {
     return out;
 }
 
-std::string group_digits(const std::string& digits) {
-    size_t start = (!digits.empty() && digits[0] == '-') ? 1 : 0;
-    for (size_t i = start; i < digits.size(); ++i)
-        if (digits[i] < '0' || digits[i] > '9') return digits;  // not a plain integer: as is
-    std::string out = digits.substr(0, start);
-    const size_t n = digits.size() - start;
-    for (size_t i = 0; i < n; ++i) {
-        if (i > 0 && (n - i) % 3 == 0) out += ',';
-        out += digits[start + i];
-    }
-    return out;
-}
-
 }  // namespace cb::cli

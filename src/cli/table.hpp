@@ -3,6 +3,8 @@
 // Pure, unit-tested (test/unit/cli_table_test.cpp).
 #pragma once
 
+#include "core/decimal.hpp"
+
 #include <string>
 #include <vector>
 
@@ -21,6 +23,6 @@ struct Table {
 std::string format_table(const Table& t);
 
 // 1234567 -> "1,234,567": counts are easier to read grouped; money is never passed here.
-std::string group_digits(const std::string& digits);
+using cb::core::group_digits;
 
 }  // namespace cb::cli

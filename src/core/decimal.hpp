@@ -39,6 +39,10 @@ std::optional<int128> rescale(const ParsedDecimal& d, int target_scale, Rounding
 
 // Writes v * 10^-scale as plain decimal text, trimming trailing fractional zeros.
 std::string format_scaled(int128 v, int scale);
+
+// 1234567 -> "1,234,567" (a leading '-' kept); anything but a plain integer is returned as is.
+// The CLI's tables and the statements group counts with it.
+std::string group_digits(const std::string& digits);
 // Appends the same to out without allocating a temporary (hot path of cost()).
 void append_scaled(std::string& out, int128 v, int scale);
 

@@ -97,23 +97,12 @@ Amount amount(const json& o, const char* key, const std::string& where, bool nul
 
 }  // namespace
 
-std::string grouped(const std::string& digits) {
-    size_t start = !digits.empty() && digits[0] == '-' ? 1 : 0;
-    std::string out = digits.substr(0, start);
-    const size_t n = digits.size() - start;
-    for (size_t i = 0; i < n; ++i) {
-        if (i > 0 && (n - i) % 3 == 0) out += ',';
-        out += digits[start + i];
-    }
-    return out;
-}
-
 std::string money(const Amount& a) {
     if (a.null) return a.text;
     constexpr int128 kPerCent = 10000000000;  // units are 1e-12
     int128 v = a.units < 0 ? -a.units : a.units;
     int128 cents = v / kPerCent + (v % kPerCent >= kPerCent / 2 ? 1 : 0);
-    std::string whole = grouped(format_scaled(cents / 100, 0));
+    std::string whole = group_digits(format_scaled(cents / 100, 0));
     int frac = static_cast<int>(cents % 100);
     std::string out = whole + "." + (frac < 10 ? "0" : "") + std::to_string(frac);
     return a.units < 0 && cents != 0 ? "-" + out : out;

@@ -85,8 +85,8 @@ void summary(Page& p, const Statement& s) {
                                : " (" + std::string(s.change_pct.units > 0 ? "+" : "") +
                                      s.change_pct.text + "%)"),
         "change", exact(s.change));
-    kpi("Requests", grouped(s.requests), "requests");
-    kpi("Tokens", grouped(s.tokens), "tokens");
+    kpi("Requests", group_digits(s.requests), "requests");
+    kpi("Tokens", group_digits(s.tokens), "tokens");
     p.raw("</div>\n");
     p.el("p", "class=\"muted\"",
          "Amounts are exact, in the currency of the usage, and not rounded. Unpriced usage counts "

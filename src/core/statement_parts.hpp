@@ -122,8 +122,6 @@ Statement read_statement(const nlohmann::json& doc);
 // 2422.30584165 -> "2,422.31"; an en dash for NULL. The exact value stays in the data, in the
 // cell's title (num_cell) and in the CSV exports.
 std::string money(const Amount& a);
-// A whole count with thousands separators: "2232676808" -> "2,232,676,808".
-std::string grouped(const std::string& digits);
 // Whether money() drops digits of a (more than cents).
 bool rounded_for_display(const Amount& a);
 // A table cell of money: <td class="num" title="exact">2,422.31</td> (title only when rounded).

@@ -19,8 +19,8 @@ void spend_table(Page& p, const std::vector<SpendRow>& rows, bool model) {
         else first_cells = "<td>" + html_escape(r.label) + "</td>";
         table += "<tr>" + first_cells + num_cell(r.cost) + "<td class=\"num\">" +
                  html_escape(r.share.null ? r.share.text : r.share.text + "%") +
-                 "</td><td class=\"num\">" + grouped(r.requests) + "</td><td class=\"num\">" +
-                 grouped(r.tokens) + "</td></tr>\n";
+                 "</td><td class=\"num\">" + group_digits(r.requests) + "</td><td class=\"num\">" +
+                 group_digits(r.tokens) + "</td></tr>\n";
     }
     p.raw(table + "</tbody></table>\n");
 }

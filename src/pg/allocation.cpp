@@ -20,6 +20,25 @@ struct AllocatePartition {
     bool* nulls;
 };
 
+// A window function's per-partition working memory: a context of the call site, reset at each
+// new partition (made on the first), switched to; returns the partition's row count after
+// checking that an array of Datums of that many rows can be allocated.
+int64 begin_partition(FunctionCallInfo fcinfo, WindowObject win, const char* fn, MemoryContext* old) {
+    MemoryContext cxt = static_cast<MemoryContext>(fcinfo->flinfo->fn_extra);
+    if (!cxt) {
+        cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "pg_chargeback window partition", ALLOCSET_DEFAULT_SIZES);
+        fcinfo->flinfo->fn_extra = cxt;
+    } else {
+        MemoryContextReset(cxt);
+    }
+    *old = MemoryContextSwitchTo(cxt);
+    int64 n = WinGetPartitionRowCount(win);
+    if (n > static_cast<int64>(MaxAllocSize / sizeof(Datum)))
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("%s partition of " INT64_FORMAT " rows is too large", fn, n)));
+    return n;
+}
+
 }  // namespace
 
 // allocate(total, weight, minor_unit): on the first row of a partition, read every row's
@@ -31,18 +50,8 @@ CB_FUNCTION(cb_allocate) {
         static_cast<AllocatePartition*>(WinGetPartitionLocalMemory(win, sizeof(AllocatePartition)));
     int64 pos = WinGetCurrentPosition(win);
     if (!part->computed) {
-        MemoryContext cxt = static_cast<MemoryContext>(fcinfo->flinfo->fn_extra);
-        if (!cxt) {
-            cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "pg_chargeback allocate", ALLOCSET_DEFAULT_SIZES);
-            fcinfo->flinfo->fn_extra = cxt;
-        } else {
-            MemoryContextReset(cxt);
-        }
-        MemoryContext old = MemoryContextSwitchTo(cxt);
-        int64 n = WinGetPartitionRowCount(win);
-        if (n > static_cast<int64>(MaxAllocSize / sizeof(Datum)))
-            ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                            errmsg("allocate() partition of " INT64_FORMAT " rows is too large", n)));
+        MemoryContext old;
+        int64 n = begin_partition(fcinfo, win, "allocate()", &old);
         const char** weights = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
         bool isnull, isout, total_null, minor_null;
         // Copies: an argument Datum points into a slot that the next row fetch overwrites.
@@ -118,18 +127,8 @@ CB_FUNCTION(cb_convert_share) {
         static_cast<AllocatePartition*>(WinGetPartitionLocalMemory(win, sizeof(AllocatePartition)));
     int64 pos = WinGetCurrentPosition(win);
     if (!part->computed) {
-        MemoryContext cxt = static_cast<MemoryContext>(fcinfo->flinfo->fn_extra);
-        if (!cxt) {
-            cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "pg_chargeback convert_share", ALLOCSET_DEFAULT_SIZES);
-            fcinfo->flinfo->fn_extra = cxt;
-        } else {
-            MemoryContextReset(cxt);
-        }
-        MemoryContext old = MemoryContextSwitchTo(cxt);
-        int64 n = WinGetPartitionRowCount(win);
-        if (n > static_cast<int64>(MaxAllocSize / sizeof(Datum)))
-            ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                            errmsg("convert_share() partition of " INT64_FORMAT " rows is too large", n)));
+        MemoryContext old;
+        int64 n = begin_partition(fcinfo, win, "convert_share()", &old);
         const char** amounts = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
         bool isnull, isout;
         // The rate and the minor unit of the first row (copied: a fetched Datum points into a

@@ -236,9 +236,9 @@ TEST(StatementHtml, MoneyAndCounts) {
     EXPECT_EQ(cb::core::statement::money(amount("-1234567.895", -(1234567 * k + 895000000000))), "-1,234,567.90");
     EXPECT_EQ(cb::core::statement::money(amount("-0.004", -k / 250)), "0.00");   // never -0.00
     EXPECT_EQ(cb::core::statement::money(Amount{}), "");
-    EXPECT_EQ(cb::core::statement::grouped("2232676808"), "2,232,676,808");
-    EXPECT_EQ(cb::core::statement::grouped("999"), "999");
-    EXPECT_EQ(cb::core::statement::grouped("1000"), "1,000");
-    EXPECT_EQ(cb::core::statement::grouped("-1000000"), "-1,000,000");
+    EXPECT_EQ(cb::core::group_digits("2232676808"), "2,232,676,808");
+    EXPECT_EQ(cb::core::group_digits("999"), "999");
+    EXPECT_EQ(cb::core::group_digits("1000"), "1,000");
+    EXPECT_EQ(cb::core::group_digits("-1000000"), "-1,000,000");
     EXPECT_EQ(cb::core::statement::num_cell(amount("3.50", 3 * k + 500000000000)), "<td class=\"num\">3.50</td>");
 }
