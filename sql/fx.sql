@@ -63,3 +63,33 @@ SELECT count(*) FROM allocation_lines_in(:fx_run, 'EUR');
 RESET chargeback.reporting_currency;
 DELETE FROM allocation_run WHERE run_id = :fx_run;
 DELETE FROM org_unit WHERE code IN ('fx-a', 'fx-b');
+
+-- The journal in a currency: the same balanced entries, each run converted first (the lines of
+-- a currency sum to its converted total, so debits still equal credits to the cent).
+INSERT INTO org_unit (code, name) VALUES ('fx-c', 'FX C'), ('fx-d', 'FX D');
+INSERT INTO allocation_run (period, model) VALUES ('2021-04-01', 'department') RETURNING run_id AS fx_run2 \gset
+INSERT INTO allocation_line (run_id, period, org_unit_id, component, source, amount, currency, basis)
+SELECT :fx_run2, '2021-04-01', o.org_unit_id, 'direct', 'test', a, 'USD', '{}'
+FROM (VALUES ('fx-c', 33.33), ('fx-c', 33.33), ('fx-d', 33.34)) v (code, a) JOIN org_unit o ON o.code = v.code;
+SELECT org_unit, debit, credit, regexp_replace(memo, 'run [0-9]+', 'run N') AS memo FROM journal_in('EUR') WHERE run_id = :fx_run2 AND org_unit LIKE 'fx-%' ORDER BY org_unit;
+SELECT sum(debit) = sum(credit) AS balanced, sum(debit) AS eur FROM journal_in('EUR') WHERE run_id = :fx_run2;
+SELECT org_unit, debit, credit, regexp_replace(memo, 'run [0-9]+', 'run N') AS memo FROM journal WHERE run_id = :fx_run2 AND org_unit LIKE 'fx-%' ORDER BY org_unit;
+DELETE FROM allocation_run WHERE run_id = :fx_run2;
+DELETE FROM org_unit WHERE code IN ('fx-c', 'fx-d');
+
+-- Showback in a currency: each currency's cost times the month's rate, exactly (no rounding).
+SELECT last_value AS usage_id_last, is_called AS usage_id_called FROM usage_usage_id_seq \gset
+SELECT set_price('fxco', 'fx-model', 'input=1000000', '2021-01-01 00:00+00') > 0 AS priced;
+INSERT INTO org_unit (code, name) VALUES ('fx-e', 'FX E');
+SELECT ingest('{"provider": "fxco", "model": "fx-model", "request_id": "fx-1", "occurred_at": "2021-05-03T10:00:00Z",
+                "tokens": {"input": 3}, "attrs": {"department": "fx-e"}}') > 0 AS recorded;
+SELECT org_unit, provider, model, cost, cost_currency, rate, converted, converted_currency
+FROM showback_in('2021-05-01', 'EUR') WHERE org_unit = 'fx-e';
+SELECT count(*) FROM showback_in('2020-05-01', 'EUR');
+SELECT org_unit, cost, converted FROM showback_in('2021-05-01', 'USD') WHERE org_unit = 'fx-e';
+-- Leaves nothing for the tests after it.
+DELETE FROM usage WHERE provider = 'fxco';
+DELETE FROM usage_request WHERE provider = 'fxco';
+DELETE FROM price WHERE provider = 'fxco';
+DELETE FROM org_unit WHERE code = 'fx-e';
+SELECT setval('usage_usage_id_seq', :usage_id_last, :'usage_id_called') IS NOT NULL AS ids_restored;

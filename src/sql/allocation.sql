@@ -443,15 +443,34 @@ COMMENT ON FUNCTION chargeback.cost_center_of(integer) IS
     'the cost center a unit posts to: its own, else its nearest ancestor''s, else its code';
 
 -- The journal: per run, debit each consuming cost center with its net charge and credit the
--- central AI cost center with the sum, so debits equal credits to the cent.
-CREATE VIEW chargeback.journal AS
-WITH net AS (
-    SELECT r.period, r.run_id, r.model, l.currency, l.org_unit_id, sum(l.amount) AS amount
+-- central AI cost center with the sum, so debits equal credits to the cent. journal_in(currency)
+-- is the one home of the entries: with a currency, each run's lines are first converted into it
+-- (allocation_lines_in: per line currency they still sum to the converted total), so the
+-- converted journal balances too; the view is journal_in(NULL), the runs' own currencies.
+CREATE FUNCTION chargeback.journal_in(currency text)
+RETURNS TABLE (period date, run_id bigint, account text, cost_center text, org_unit text, debit numeric,
+               credit numeric, memo text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+WITH runs AS (
+    SELECT r.period, r.run_id, r.model
       FROM chargeback.allocation_run r
-      JOIN chargeback.allocation_line l ON l.run_id = r.run_id
      WHERE r.status = 'final'
         OR (r.status = 'draft' AND NOT EXISTS (SELECT 1 FROM chargeback.period t WHERE t.period = r.period AND t.status = 'closed'))
-     GROUP BY r.period, r.run_id, r.model, l.currency, l.org_unit_id
+), lines AS (
+    SELECT r.period, r.run_id, r.model, l.currency AS source_currency, l.currency, l.org_unit_id, l.amount
+      FROM runs r JOIN chargeback.allocation_line l ON l.run_id = r.run_id
+     WHERE journal_in.currency IS NULL
+    UNION ALL
+    SELECT r.period, r.run_id, r.model, c.line_currency, c.converted_currency, c.org_unit_id, c.converted
+      FROM runs r CROSS JOIN LATERAL chargeback.allocation_lines_in(r.run_id, journal_in.currency) c
+     WHERE journal_in.currency IS NOT NULL
+), net AS (
+    SELECT x.period, x.run_id, x.model, x.source_currency, x.currency, x.org_unit_id, sum(x.amount) AS amount,
+           CASE WHEN x.source_currency <> x.currency THEN format(', from %s', x.source_currency) ELSE '' END AS converted
+      FROM lines x
+     GROUP BY x.period, x.run_id, x.model, x.source_currency, x.currency, x.org_unit_id
 ), central AS (
     SELECT u.org_unit_id, chargeback.cost_center_of(u.org_unit_id) AS cost_center, u.code
       FROM chargeback.org_unit u WHERE u.kind = 'central'
@@ -460,7 +479,8 @@ SELECT n.period, n.run_id, 'AI services expense'::text AS account,
        chargeback.cost_center_of(u.org_unit_id) AS cost_center, u.code AS org_unit,
        CASE WHEN n.amount > 0 THEN n.amount ELSE 0 END AS debit,
        CASE WHEN n.amount < 0 THEN -n.amount ELSE 0 END AS credit,
-       format('%s chargeback %s (%s model, run %s)', n.currency, to_char(n.period, 'YYYY-MM'), n.model, n.run_id) AS memo
+       format('%s chargeback %s (%s model, run %s%s)', n.currency, to_char(n.period, 'YYYY-MM'), n.model, n.run_id,
+              n.converted) AS memo
   FROM net n JOIN chargeback.org_unit u ON u.org_unit_id = n.org_unit_id
  WHERE n.amount <> 0 AND n.org_unit_id IS DISTINCT FROM (SELECT c.org_unit_id FROM central c)
 UNION ALL
@@ -469,12 +489,19 @@ SELECT n.period, n.run_id, 'AI services expense'::text,
        coalesce((SELECT c.code FROM central c), 'central'),
        CASE WHEN sum(n.amount) < 0 THEN -sum(n.amount) ELSE 0 END,
        CASE WHEN sum(n.amount) > 0 THEN sum(n.amount) ELSE 0 END,
-       format('%s chargeback %s (%s model, run %s): central AI cost center', n.currency, to_char(n.period, 'YYYY-MM'),
-              n.model, n.run_id)
+       format('%s chargeback %s (%s model, run %s%s): central AI cost center', n.currency, to_char(n.period, 'YYYY-MM'),
+              n.model, n.run_id, n.converted)
   FROM net n
  WHERE n.org_unit_id IS DISTINCT FROM (SELECT c.org_unit_id FROM central c)
- GROUP BY n.period, n.run_id, n.model, n.currency
-HAVING sum(n.amount) <> 0;
+ GROUP BY n.period, n.run_id, n.model, n.source_currency, n.currency, n.converted
+HAVING sum(n.amount) <> 0
+$$;
+COMMENT ON FUNCTION chargeback.journal_in(text) IS
+    'the journal''s balanced entries with every run converted into a currency (NULL: the runs'' own currencies, as the journal view); a missing exchange rate is error CB004';
+
+CREATE VIEW chargeback.journal AS
+SELECT j.period, j.run_id, j.account, j.cost_center, j.org_unit, j.debit, j.credit, j.memo
+FROM chargeback.journal_in(NULL) j;
 COMMENT ON VIEW chargeback.journal IS
     'balanced general-ledger entries per run: debit each consuming cost center, credit the central AI cost center; sum(debit) = sum(credit)';
 COMMENT ON COLUMN chargeback.journal.account IS 'expense account the entries post to';

@@ -127,7 +127,8 @@ GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rate
 
 -- Exchange rates are not secret: whoever reads a report may convert it.
 GRANT SELECT ON chargeback.fx_rate TO chargeback_viewer;
-GRANT EXECUTE ON FUNCTION chargeback.fx_rate_at(text, text, timestamptz), chargeback.allocation_lines_in(bigint, text)
+GRANT EXECUTE ON FUNCTION chargeback.fx_rate_at(text, text, timestamptz), chargeback.allocation_lines_in(bigint, text),
+                          chargeback.journal_in(text), chargeback.showback_in(date, text)
     TO chargeback_viewer, chargeback_analyst;
 
 -- statement_html(period, org_unit) renders what its caller may read (SECURITY INVOKER over

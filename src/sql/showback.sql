@@ -60,6 +60,32 @@ COMMENT ON COLUMN chargeback.showback.share IS
 COMMENT ON COLUMN chargeback.showback.prev_cost IS 'cost of the same org unit, project, provider and model the month before; 0 when it had none';
 COMMENT ON COLUMN chargeback.showback.change IS 'cost - prev_cost';
 
+-- A month's showback in one currency (default: the reporting currency): the cost of each
+-- currency converted exactly (cost x the rate in force at the start of the month, no
+-- rounding: showback amounts are exact), beside the cost in its own currency. A missing rate
+-- is error CB004 naming the pair and the time.
+CREATE FUNCTION chargeback.showback_in(period date, currency text DEFAULT chargeback.reporting_currency())
+RETURNS TABLE (period date, org_unit text, org_unit_name text, project text, provider text, model text,
+               requests bigint, total_tokens bigint, cost numeric, cost_currency text, rate numeric,
+               converted numeric, converted_currency text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+    SELECT s.period, o.code, o.name, nullif(s.project, ''), s.provider, s.model, s.requests, s.total_tokens, s.cost,
+           s.currency, x.rate, s.cost * x.rate, upper(showback_in.currency)
+    FROM (SELECT r.period, r.org_unit_id, r.project, r.provider, r.model, r.currency,
+                 sum(r.requests)::bigint AS requests, sum(r.total_tokens)::bigint AS total_tokens, sum(r.cost) AS cost
+          FROM chargeback.daily_rollup r
+          WHERE r.period = date_trunc('month', showback_in.period)::date AND r.currency <> ''
+          GROUP BY r.period, r.org_unit_id, r.project, r.provider, r.model, r.currency) s
+    JOIN chargeback.org_unit o USING (org_unit_id)
+    CROSS JOIN LATERAL (SELECT chargeback.fx_rate_at(s.currency, showback_in.currency,
+                                                     s.period::timestamp AT TIME ZONE chargeback.accounting_timezone()) AS rate) x
+    ORDER BY o.code, s.project, s.provider, s.model, s.currency
+$$;
+COMMENT ON FUNCTION chargeback.showback_in(date, text) IS
+    'a month''s priced showback per org unit, project, provider, model and currency, converted into a currency (default the reporting currency) at the rate in force at the start of the month; exact, unrounded';
+
 -- unit_costs: cost per business outcome, from usage tagged with an activity_type and the
 -- outcomes recorded in chargeback.activity_outcome.
 CREATE VIEW chargeback.unit_costs AS
