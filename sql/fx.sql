@@ -87,6 +87,15 @@ SELECT org_unit, provider, model, cost, cost_currency, rate, converted, converte
 FROM showback_in('2021-05-01', 'EUR') WHERE org_unit = 'fx-e';
 SELECT count(*) FROM showback_in('2020-05-01', 'EUR');
 SELECT org_unit, cost, converted FROM showback_in('2021-05-01', 'USD') WHERE org_unit = 'fx-e';
+-- The statement names the month's total in the reporting currency when costs are in another,
+-- says why when no rate is in force, and shows nothing more when they are all in it.
+SET chargeback.reporting_currency = 'EUR';
+SELECT regexp_match(statement_html('2021-05-01', 'fx-e'), 'id="reporting-total"><span>([^<]*)</span><b[^>]*>([^<]*)</b>') AS eur;
+SET chargeback.reporting_currency = 'JPY';
+SELECT substring(statement_html('2021-05-01', 'fx-e') FROM '<p class="muted" id="reporting-missing">([^<]*)</p>') AS jpy;
+SET chargeback.reporting_currency = 'USD';
+SELECT statement_html('2021-05-01', 'fx-e') NOT LIKE '%reporting-%' AS all_in_usd;
+RESET chargeback.reporting_currency;
 -- Leaves nothing for the tests after it.
 DELETE FROM usage WHERE provider = 'fxco';
 DELETE FROM usage_request WHERE provider = 'fxco';

@@ -301,6 +301,12 @@ Statement read_statement(const json& doc) {
     s.anomalies = anomaly_rows(doc);
     // Optional (documents made before it had none): the one currency of the month's costs.
     if (doc.contains("currency") && doc["currency"].is_string()) s.currency = doc["currency"].get<std::string>();
+    if (doc.contains("reporting") && doc["reporting"].is_object()) {
+        const json& r = doc["reporting"];
+        s.reporting_currency = text(r, "currency", "reporting");
+        if (r.contains("total")) s.reporting_total = amount(r, "total", "reporting");
+        else s.reporting_missing = text(r, "missing", "reporting");
+    }
     s.allocation = allocation(doc);
     return s;
 }

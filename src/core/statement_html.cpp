@@ -85,13 +85,19 @@ void summary(Page& p, const Statement& s) {
                                : " (" + std::string(s.change_pct.units > 0 ? "+" : "") +
                                      s.change_pct.text + "%)"),
         "change", exact(s.change));
+    if (!s.reporting_total.null)
+        kpi("In " + s.reporting_currency + " (reporting currency)", s.reporting_currency + " " + money(s.reporting_total),
+            "reporting-total", exact(s.reporting_total));
     kpi("Requests", group_digits(s.requests), "requests");
     kpi("Tokens", group_digits(s.tokens), "tokens");
     p.raw("</div>\n");
+    if (!s.reporting_missing.empty())
+        p.el("p", "class=\"muted\" id=\"reporting-missing\"",
+             "No total in " + s.reporting_currency + " (the reporting currency): " + s.reporting_missing + ".");
     p.el("p", "class=\"muted\"",
-         "Amounts are exact, in the currency of the usage, and not rounded. Unpriced usage counts "
-         "in requests and "
-         "tokens but adds nothing to cost.");
+         "Amounts are in the currency of the usage, rounded to cents for reading; where digits were "
+         "rounded away the exact amount is in the figure's tooltip. Unpriced usage counts in "
+         "requests and tokens but adds nothing to cost.");
     p.raw("</section>\n");
 }
 

@@ -90,6 +90,10 @@ struct Allocation {
 struct Statement {
     std::string code, name, period, period_end, as_of;
     std::string currency;  // of every cost on the page when there is one, else empty
+    // The month in the reporting currency, when some cost is in another (optional member):
+    // its total, or why there is none (a missing exchange rate).
+    std::string reporting_currency, reporting_missing;
+    Amount reporting_total;
     Day month;
     std::string title;  // "June 2088"
     std::string who;    // "Engineering (ENG)"

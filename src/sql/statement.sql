@@ -34,6 +34,7 @@ DECLARE
     last_day date;
     as_of date;
     run chargeback.allocation_run;
+    reporting jsonb;
     doc jsonb;
 BEGIN
     SELECT * INTO root FROM chargeback.org_unit u WHERE lower(u.code) = lower(statement_data.org_unit);
@@ -56,6 +57,22 @@ BEGIN
     SELECT max(d.day) INTO last_day FROM chargeback.daily_spend d
     WHERE d.day BETWEEN p_start AND p_end AND d.org_unit = ANY (codes);
     as_of := least(p_end, greatest(p_start, today, last_day));
+
+    -- The month in the reporting currency (chargeback.reporting_currency), when some of its cost
+    -- is in another: converted as showback_in() converts it. A missing rate leaves the page
+    -- without that figure and says why, rather than failing the statement.
+    IF EXISTS (SELECT 1 FROM chargeback.daily_rollup r
+               WHERE r.period = p_start AND r.org_unit_id = ANY (ids) AND r.currency <> ''
+                 AND r.currency <> chargeback.reporting_currency()) THEN
+        BEGIN
+            SELECT jsonb_build_object('currency', chargeback.reporting_currency(), 'total', coalesce(sum(s.converted), 0)::text)
+              INTO reporting
+              FROM chargeback.showback_in(p_start, chargeback.reporting_currency()) s
+             WHERE s.org_unit = ANY (codes);
+        EXCEPTION WHEN SQLSTATE 'CB004' THEN
+            reporting := jsonb_build_object('currency', chargeback.reporting_currency(), 'missing', SQLERRM);
+        END;
+    END IF;
 
     SELECT r.run_id, r.model, r.status INTO run.run_id, run.model, run.status
     FROM chargeback.allocation_run r WHERE r.period = p_start ORDER BY r.run_id DESC LIMIT 1;
@@ -162,6 +179,7 @@ BEGIN
         'currency', (SELECT CASE WHEN count(DISTINCT r.currency) = 1 THEN min(r.currency) END
                      FROM chargeback.daily_rollup r
                      WHERE r.period = p_start AND r.org_unit_id = ANY (ids) AND r.currency <> ''),
+        'reporting', reporting,
         'anomalies', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                   'day', e.day, 'scope', e.scope, 'scope_value', e.scope_value, 'org_unit', o.code,
                                   'direction', e.direction, 'expected', e.expected::text, 'actual', e.actual::text,
