@@ -43,15 +43,17 @@ int run_prices(const Options& o) {
     Connection db(o.conninfo);
     db.require_extension();
     db.query("BEGIN");
-    // What the import does, row by row (never more than 40 changes listed; the counts are all).
-    const std::string plan = "chargeback.price_import_plan($1::jsonb, $2, coalesce($3::timestamptz, now()))";
+    // What the import does, row by row: the plan once (it parses the catalog), read twice.
+    db.query("CREATE TEMP TABLE cb_price_plan ON COMMIT DROP AS "
+             "SELECT * FROM chargeback.price_import_plan($1::jsonb, $2, coalesce($3::timestamptz, now()))",
+             {catalog, format, valid_from});
     Result counts = db.query("SELECT count(*) FILTER (WHERE action = 'open'), count(*) FILTER (WHERE action = 'change'), "
-                             "count(*) FILTER (WHERE action = 'unchanged'), count(*) FILTER (WHERE kept IS NOT NULL) FROM " + plan,
-                             {catalog, format, valid_from});
+                             "count(*) FILTER (WHERE action = 'unchanged') FROM cb_price_plan");
+    // Never more than 40 changes listed; the counts are all.
     Result changes = db.query("SELECT action, provider, model, service_tier AS tier, min_prompt_tokens AS threshold, "
                               "coalesce(current_rates::text, '') AS \"in force\", rates::text AS \"new\", "
-                              "coalesce(kept, '') AS kept FROM " + plan + " WHERE action <> 'unchanged' LIMIT 40",
-                              {catalog, format, valid_from});
+                              "coalesce(kept, '') AS kept FROM cb_price_plan WHERE action <> 'unchanged' "
+                              "ORDER BY provider, model, tier, threshold, valid_from LIMIT 40");
     Result notes = db.query(format == "litellm"
                                 ? "SELECT CASE WHEN field IS NULL THEN 'entry' ELSE 'field' END AS what, "
                                   "split_part(reason, ':', 1) AS reason, count(*) AS count "

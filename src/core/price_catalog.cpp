@@ -54,8 +54,8 @@ void PriceCatalog::finish() {
     resolved_.clear();
 }
 
-std::vector<const std::string*> PriceCatalog::candidates(const std::string& provider, const std::string& name,
-                                                        const RegexSearch& search) const {
+std::vector<const std::string*> PriceCatalog::candidates_uncached(const std::string& provider, const std::string& name,
+                                                                 const RegexSearch& search) const {
     auto pit = providers_.find(provider);
     const Models* models = pit == providers_.end() ? nullptr : &pit->second;
 
@@ -103,8 +103,8 @@ bool PriceCatalog::in_force(const Models& models, const std::string& model, int6
     return false;
 }
 
-const std::string* PriceCatalog::resolve_model(std::string_view provider, std::string_view model, int64_t at,
-                                               const RegexSearch& search) {
+const std::vector<const std::string*>& PriceCatalog::candidates(std::string_view provider, std::string_view model,
+                                                               const RegexSearch& search) {
     std::string key;
     key.reserve(provider.size() + model.size() + 1);
     key.append(provider).push_back('\0');
@@ -112,16 +112,26 @@ const std::string* PriceCatalog::resolve_model(std::string_view provider, std::s
     auto it = resolved_.find(key);
     if (it != resolved_.end()) {
         ++resolution_hits_;
-    } else {
-        ++resolutions_;
-        it = resolved_.emplace(std::move(key), candidates(std::string(provider), std::string(model), search)).first;
+        return it->second;
     }
-    if (it->second.empty()) return nullptr;
+    ++resolutions_;
+    return resolved_.emplace(std::move(key), candidates_uncached(std::string(provider), std::string(model), search))
+        .first->second;
+}
+
+const std::string* PriceCatalog::first_in_force(std::string_view provider, const std::vector<const std::string*>& names,
+                                                int64_t at) const {
+    if (names.empty()) return nullptr;
     auto pit = providers_.find(std::string(provider));
     if (pit == providers_.end()) return nullptr;
-    for (const std::string* m : it->second)
+    for (const std::string* m : names)
         if (in_force(pit->second, *m, at)) return m;
     return nullptr;
+}
+
+const std::string* PriceCatalog::resolve_model(std::string_view provider, std::string_view model, int64_t at,
+                                               const RegexSearch& search) {
+    return first_in_force(provider, candidates(provider, model, search), at);
 }
 
 const PriceRow* PriceCatalog::pick(const std::vector<PriceRow>& rows, int64_t at, int64_t prompt) const {

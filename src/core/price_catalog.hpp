@@ -57,9 +57,17 @@ public:
     void add_alias(ModelAlias alias);
     void finish();  // orders aliases; call once after loading
 
-    // The catalog model a reported name resolves to at `at`, or nullptr.
+    // The catalog model a reported name resolves to at `at`, or nullptr: the first of
+    // candidates() with a price in force then. A caller resolving many rows of one name keeps
+    // the candidates and calls first_in_force() per row.
     const std::string* resolve_model(std::string_view provider, std::string_view model, int64_t at,
                                      const RegexSearch& search);
+    // The catalog names the rules give for (provider, model), in rule order, cached; the
+    // reference stays valid until finish().
+    const std::vector<const std::string*>& candidates(std::string_view provider, std::string_view model,
+                                                      const RegexSearch& search);
+    const std::string* first_in_force(std::string_view provider, const std::vector<const std::string*>& names,
+                                      int64_t at) const;
     // The row that prices the request, or nullptr. provider and tier must be normalized.
     const PriceRow* find(std::string_view provider, std::string_view model, int64_t at,
                          std::string_view tier, int64_t prompt_tokens, const RegexSearch& search);
@@ -77,8 +85,8 @@ private:
 
     const PriceRow* pick(const std::vector<PriceRow>& rows, int64_t at, int64_t prompt) const;
     // Every catalog name the rules give for a reported name, in rule order, once each.
-    std::vector<const std::string*> candidates(const std::string& provider, const std::string& name,
-                                               const RegexSearch& search) const;
+    std::vector<const std::string*> candidates_uncached(const std::string& provider, const std::string& name,
+                                                        const RegexSearch& search) const;
     bool in_force(const Models& models, const std::string& model, int64_t at) const;
 
     std::unordered_map<std::string, Models> providers_;

@@ -39,6 +39,34 @@ int64 begin_partition(FunctionCallInfo fcinfo, WindowObject win, const char* fn,
     return n;
 }
 
+// An argument that is the partition's, not the row's (allocate's total, convert_share's rate):
+// its value on the first row, copied (a fetched Datum points into a slot the next fetch
+// overwrites); same_on_row() refuses a row with another value, naming both.
+struct PartitionArg {
+    int argno;
+    const char* what;  // "allocate() total"
+    const char* hint;
+    Datum value = Datum(0);
+    bool null = true;
+
+    PartitionArg(WindowObject win, int arg, const char* name, const char* why) : argno(arg), what(name), hint(why) {
+        bool isout;
+        value = WinGetFuncArgInPartition(win, argno, 0, WINDOW_SEEK_HEAD, false, &null, &isout);
+        if (!null) value = datumCopy(value, false, -1);
+    }
+
+    void same_on_row(WindowObject win, int64 row) const {
+        bool isnull, isout;
+        Datum v = WinGetFuncArgInPartition(win, argno, row, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+        if (isnull != null || (!isnull && !datumIsEqual(v, value, false, -1) &&
+                               !DatumGetBool(DirectFunctionCall2(numeric_eq, v, value))))
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("%s differs within a window partition: %s and %s", what,
+                                   null ? "NULL" : numeric_cstring(value), isnull ? "NULL" : numeric_cstring(v)),
+                            errhint("%s", hint)));
+    }
+};
+
 }  // namespace
 
 // allocate(total, weight, minor_unit): on the first row of a partition, read every row's
@@ -53,31 +81,23 @@ CB_FUNCTION(cb_allocate) {
         MemoryContext old;
         int64 n = begin_partition(fcinfo, win, "allocate()", &old);
         const char** weights = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
-        bool isnull, isout, total_null, minor_null;
-        // Copies: an argument Datum points into a slot that the next row fetch overwrites.
-        Datum total = WinGetFuncArgInPartition(win, 0, 0, WINDOW_SEEK_HEAD, false, &total_null, &isout);
-        if (!total_null) total = datumCopy(total, false, -1);
+        bool isnull, isout, minor_null;
+        // The total is the partition's: a row with another one is a mistake, not a split.
+        const PartitionArg total(win, 0, "allocate() total",
+                                 "the total is the amount to split, the same on every row of the partition");
+        const bool total_null = total.null;
         Datum minor = WinGetFuncArgInPartition(win, 2, 0, WINDOW_SEEK_HEAD, false, &minor_null, &isout);
         if (!minor_null) minor = datumCopy(minor, false, -1);
         for (int64 i = 0; i < n; ++i) {
             Datum w = WinGetFuncArgInPartition(win, 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
             weights[i] = isnull ? nullptr : numeric_cstring(w);
-            if (i == 0) continue;
-            // The total is the partition's: a row with another one is a mistake, not a split.
-            Datum t = WinGetFuncArgInPartition(win, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-            if (isnull != total_null || (!isnull && !datumIsEqual(t, total, false, -1) &&
-                                          !DatumGetBool(DirectFunctionCall2(numeric_eq, t, total))))
-                ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                                errmsg("allocate() total differs within a window partition: %s and %s",
-                                       total_null ? "NULL" : numeric_cstring(total),
-                                       isnull ? "NULL" : numeric_cstring(t)),
-                                errhint("the total is the amount to split, the same on every row of the partition")));
+            if (i > 0) total.same_on_row(win, i);
         }
         part->shares = static_cast<Datum*>(palloc0(sizeof(Datum) * (n + 1)));
         part->nulls = static_cast<bool*>(palloc(sizeof(bool) * (n + 1)));
         for (int64 i = 0; i < n; ++i) part->nulls[i] = true;
         if (!total_null && !minor_null) {
-            const char* total_text = numeric_cstring(total);
+            const char* total_text = numeric_cstring(total.value);
             const char* minor_text = numeric_cstring(minor);
             int64* scaled = nullptr;
             unsigned char* states = nullptr;
@@ -131,32 +151,18 @@ CB_FUNCTION(cb_convert_share) {
         int64 n = begin_partition(fcinfo, win, "convert_share()", &old);
         const char** amounts = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
         bool isnull, isout;
-        // The rate and the minor unit of the first row (copied: a fetched Datum points into a
-        // slot the next fetch overwrites), checked equal on every other row.
-        Datum first[2] = {Datum(0), Datum(0)};
-        bool first_null[2] = {true, true};
-        const char* params[2] = {nullptr, nullptr};  // as text; NULL: no result
+        const char* hint = "convert one currency at one rate per partition (PARTITION BY the run and currency)";
+        const PartitionArg rate(win, 1, "convert_share() rate", hint), minor(win, 2, "convert_share() minor_unit", hint);
         for (int64 i = 0; i < n; ++i) {
             Datum a = WinGetFuncArgInPartition(win, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
             amounts[i] = isnull ? nullptr : numeric_cstring(a);
-            for (int k = 0; k < 2; ++k) {
-                Datum v = WinGetFuncArgInPartition(win, k + 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-                if (i == 0) {
-                    first_null[k] = isnull;
-                    if (!isnull) {
-                        first[k] = datumCopy(v, false, -1);
-                        params[k] = numeric_cstring(first[k]);
-                    }
-                } else if (isnull != first_null[k] ||
-                           (!isnull && !DatumGetBool(DirectFunctionCall2(numeric_eq, v, first[k])))) {
-                    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                                    errmsg("convert_share() %s differs within a window partition: %s and %s",
-                                           k == 0 ? "rate" : "minor_unit", params[k] ? params[k] : "NULL",
-                                           isnull ? "NULL" : numeric_cstring(v)),
-                                    errhint("convert one currency at one rate per partition (PARTITION BY the run and currency)")));
-                }
-            }
+            if (i == 0) continue;
+            rate.same_on_row(win, i);
+            minor.same_on_row(win, i);
         }
+        // As text; NULL: no result.
+        const char* params[2] = {rate.null ? nullptr : numeric_cstring(rate.value),
+                                 minor.null ? nullptr : numeric_cstring(minor.value)};
         part->shares = static_cast<Datum*>(palloc0(sizeof(Datum) * (n + 1)));
         part->nulls = static_cast<bool*>(palloc(sizeof(bool) * (n + 1)));
         for (int64 i = 0; i < n; ++i) part->nulls[i] = true;

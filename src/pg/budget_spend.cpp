@@ -230,7 +230,8 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
     // that priced it); the catalog caches each name's candidates, and rows mostly repeat the
     // previous row's model.
     core::PriceCatalog* catalog = matcher.has_model_budgets() ? &price_catalog() : nullptr;
-    std::string last_raw, last_provider;
+    std::string last_raw, last_model, last_provider;
+    const std::vector<const std::string*>* names = nullptr;  // last_model's candidates
     SpendSums::Key key;
     RawRows* rows = sums.rows;
     bool done = false;
@@ -249,11 +250,13 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, const core::Budg
             for (int t = 0; t < 5; ++t)
                 if (rows->text[t][k]) *fields[t] = std::string_view(rows->text[t][k]);
             if (catalog && r.provider && r.model) {
-                if (*r.provider != last_raw) {
+                if (!names || *r.provider != last_raw || *r.model != last_model) {
                     last_raw = *r.provider;
+                    last_model = *r.model;
                     last_provider = core::normalize_provider(last_raw);
+                    names = &catalog->candidates(last_provider, last_model, pg_regex_search);
                 }
-                const std::string* m = catalog->resolve_model(last_provider, *r.model, r.occurred_at, pg_regex_search);
+                const std::string* m = catalog->first_in_force(last_provider, *names, r.occurred_at);
                 if (m) r.resolved_model = std::string_view(*m);
             }
             matcher.match(r, key.budgets);

@@ -13,6 +13,8 @@
 
 #include <sys/resource.h>
 
+#include "../protobuf_writer.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -23,28 +25,17 @@
 
 namespace {
 
-std::string varint(uint64_t v) {
-    std::string s;
-    while (v >= 0x80) {
-        s += static_cast<char>((v & 0x7F) | 0x80);
-        v >>= 7;
-    }
-    s += static_cast<char>(v);
-    return s;
-}
-std::string len(uint32_t f, const std::string& b) { return varint((f << 3) | 2) + varint(b.size()) + b; }
-std::string fix64(uint32_t f, uint64_t v) {
-    std::string s = varint((f << 3) | 1);
-    for (int i = 0; i < 8; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
-    return s;
-}
+using cb_test::pb::kv_int;
+using cb_test::pb::kv_str;
+using cb_test::pb::varint;
+const auto len = cb_test::pb::len_field;
+const auto fix64 = cb_test::pb::fixed64_field;
+// Big-endian 8 bytes (half of a trace id).
 std::string be64(uint64_t v) {
     std::string s;
     for (int i = 7; i >= 0; --i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
     return s;
 }
-std::string kv_str(const std::string& k, const std::string& v) { return len(1, k) + len(2, len(1, v)); }
-std::string kv_int(const std::string& k, uint64_t v) { return len(1, k) + len(2, varint(3 << 3) + varint(v)); }
 
 // One export: trace id = run (8 bytes) + request number (8 bytes); span ids 1..spans.
 std::string export_body(uint64_t run, uint64_t request, int spans) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../protobuf_writer.hpp"
+
 #include <random>
 #include <string>
 
@@ -15,26 +17,12 @@ using nlohmann::json;
 
 namespace {
 
-std::string varint(uint64_t v) {
-    std::string s;
-    while (v >= 0x80) {
-        s += static_cast<char>((v & 0x7F) | 0x80);
-        v >>= 7;
-    }
-    s += static_cast<char>(v);
-    return s;
-}
-std::string len_field(uint32_t f, const std::string& b) { return varint((f << 3) | 2) + varint(b.size()) + b; }
-std::string var_field(uint32_t f, uint64_t v) { return varint(f << 3) + varint(v); }
-std::string fixed64_field(uint32_t f, uint64_t v) {
-    std::string s = varint((f << 3) | 1);
-    for (int i = 0; i < 8; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
-    return s;
-}
-std::string kv_str(const std::string& k, const std::string& v) { return len_field(1, k) + len_field(2, len_field(1, v)); }
-std::string kv_int(const std::string& k, int64_t v) {
-    return len_field(1, k) + len_field(2, var_field(3, static_cast<uint64_t>(v)));
-}
+using cb_test::pb::fixed64_field;
+using cb_test::pb::kv_int;
+using cb_test::pb::kv_str;
+using cb_test::pb::len_field;
+using cb_test::pb::var_field;
+using cb_test::pb::varint;
 
 std::string export_request() {
     std::string span = len_field(1, std::string("\x5b\x8e\xff\xf7\x98\x03\x81\x03\xd2\x69\xb6\x33\x81\x3f\xc6\x0c", 16)) +
