@@ -131,6 +131,10 @@ GRANT EXECUTE ON FUNCTION chargeback.fx_rate_at(text, text, timestamptz), charge
                           chargeback.journal_in(text), chargeback.showback_in(date, text)
     TO chargeback_viewer, chargeback_analyst;
 
+-- chargeback.focus (security invoker) follows split allocation through pools with it; bounded
+-- by the engine's limits (100 pools) and cancellable.
+GRANT EXECUTE ON FUNCTION chargeback.allocation_flow(jsonb) TO chargeback_viewer, chargeback_analyst;
+
 -- statement_html(period, org_unit) renders what its caller may read (SECURITY INVOKER over
 -- the views above): for viewers and analysts.
 GRANT EXECUTE ON FUNCTION chargeback.statement_html(date, text), chargeback.statement_data(date, text),
