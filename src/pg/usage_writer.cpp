@@ -43,7 +43,7 @@ const char* kClaimSql =
 enum class Field : uint8_t {
     usage_id, occurred_at, request_id, provider, model, service_tier, principal, org_unit_id, project,
     activity_type, activity_id, attrs, tokens, list_cost, currency, price_id, owner_reason, owner_rule_id,
-    source, period, adjusts_period,
+    source, period, adjusts_period, reported_cost,
 };
 
 // Element type of the chargeback.token_usage column: looked up when the plans are prepared.
@@ -78,6 +78,7 @@ const UsageColumn kUsageColumns[] = {
     {{"source", "", ""}, TEXTOID, Field::source},
     {{"period", "", ""}, DATEOID, Field::period},
     {{"adjusts_period", "", ""}, DATEOID, Field::adjusts_period},
+    {{"reported_cost", "", "::numeric"}, TEXTOID, Field::reported_cost},  // exact text, validated by the parser
 };
 constexpr int kInsertArgs = sizeof kUsageColumns / sizeof kUsageColumns[0];
 
@@ -227,6 +228,7 @@ void put(Column& c, size_t i, Field field, const Batch& b) {
         case Field::source: return set_text(c, i, source_of(u.rec));
         case Field::period: return set_value(c, i, DateADTGetDatum(b.period[i]));
         case Field::adjusts_period: return set_value(c, i, DateADTGetDatum(b.natural[i]), b.period[i] == b.natural[i]);
+        case Field::reported_cost: return set_text(c, i, u.rec.reported_cost);
     }
 }
 
