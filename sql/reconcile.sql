@@ -46,6 +46,10 @@ INSERT INTO usage_inbox (payload, attrs, format) VALUES
     ('{"provider": "openrouter", "model": "rc-model-a", "request_id": "rc-7", "occurred_at": "2021-03-02T15:00:00Z",
        "tokens": {"input": 10}, "reported_cost": -1}', '{"department": "rc-b"}', 'auto');
 SELECT sqlstate, error FROM usage_rejected WHERE payload LIKE '%rc-7%';
+-- 2021-03-03, rc-b: the provider charged less than the catalog price: rc-10 costs 1000 x 2 =
+-- 0.002 and reported 0.0015.
+SELECT ingest('{"provider": "openrouter", "model": "rc-model-a", "request_id": "rc-10", "occurred_at": "2021-03-03T09:00:00Z",
+                "tokens": {"input": 1000}, "reported_cost": 0.0015}', '{"department": "rc-b"}') > 0 AS rc_10;
 -- Kept exactly as reported (no binary floating point, no rounding).
 SELECT ingest('{"provider": "openrouter", "model": "rc-unknown", "request_id": "rc-8", "occurred_at": "2021-03-02T16:00:00Z",
                 "tokens": {"input": 1}, "reported_cost": 0.123456789012345678901234567890}', '{"department": "rc-b"}') > 0 AS rc_8;
@@ -60,11 +64,10 @@ SELECT pg_temp.error_of($$SELECT chargeback.ingest('{"id": "gen-rc-9", "model": 
 -- 2021-03-01: cost 0.007 + 0.004 = 0.011, reported 0.0075 + 0.0039 = 0.0114, drift
 -- +0.0004 (ratio 0.0004 / 0.011 = 0.036364); rc-3 has no reported cost (0.001, excluded).
 -- 2021-03-02: cost 0.003 + 0.001 = 0.004, reported 0.0031 + 0.00125 = 0.00435, drift
--- +0.00035 (ratio 0.0875). rc-unknown: reported but unpriced, nothing to compare.
+-- +0.00035 (ratio 0.0875). rc-unknown (rc-6, rc-8): reported but unpriced, nothing to compare.
+-- 2021-03-03: negative, 0.0015 - 0.002 = -0.0005 (ratio -0.25).
 SELECT day, provider, model, cost, reported_cost, drift, drift_ratio, requests, not_reported, not_reported_cost, not_compared
-FROM cost_drift WHERE provider = 'openrouter' ORDER BY day, model;
--- Drift is negative when the provider charged less: rc-2 alone reported 0.0001 less.
-SELECT sum(reported_cost - cost) AS rc_2_drift FROM usage WHERE request_id = 'rc-2';
+FROM cost_drift WHERE provider = 'openrouter' AND day BETWEEN '2021-03-01' AND '2021-03-31' ORDER BY day, model;
 
 -- A viewer sees the drift of its units only (row security under the view).
 CREATE ROLE rc_viewer NOLOGIN IN ROLE chargeback_viewer;
@@ -134,6 +137,11 @@ SELECT pg_temp.error_of($$SELECT chargeback.import_cost_report('anthropic', '{"d
     "results": []}]}')$$) AS no_end;
 SELECT pg_temp.error_of($$SELECT chargeback.import_cost_report('anthropic', '{"data": [{"starting_at": "2021-03-01T00:00:00Z",
     "ending_at": "2021-03-02T00:00:00Z"}]}')$$) AS no_results;
+-- A page whose first bucket would empty 2021-03-01 but whose second is refused: nothing of it
+-- is imported.
+SELECT pg_temp.error_of($$SELECT chargeback.import_cost_report('openai', '{"object": "page", "data": [
+    {"object": "bucket", "start_time": 1614556800, "end_time": 1614643200, "results": []},
+    {"object": "bucket", "start_time": "x", "end_time": 1614729600, "results": []}]}')$$) AS second_bucket;
 -- A failed import changes nothing.
 SELECT count(*) AS lines, sum(amount) AS total FROM invoice_line;
 

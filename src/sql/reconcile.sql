@@ -50,7 +50,7 @@ CREATE TABLE chargeback.invoice_line (
     amount numeric NOT NULL,
     detail jsonb NOT NULL,
     imported_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (provider, day, currency, line_key)
+    CONSTRAINT invoice_line_key UNIQUE (provider, day, currency, line_key)
 );
 COMMENT ON TABLE chargeback.invoice_line IS
     'a provider''s cost report as daily lines (import_cost_report()): what it charged per day and line, exactly, in currency units';
@@ -83,8 +83,6 @@ DECLARE
     bucket jsonb;
     results jsonb;
     res jsonb;
-    b integer;
-    i integer;
     what text;
     bwhat text;
     day_start timestamptz;
@@ -93,15 +91,15 @@ DECLARE
     amount_text text;
     amount numeric;
     cur text;
-    line_days date[] := '{}';
-    l_day date[] := '{}';
-    l_currency text[] := '{}';
-    l_key text[] := '{}';
-    l_item text[] := '{}';
-    l_model text[] := '{}';
-    l_project text[] := '{}';
-    l_amount numeric[] := '{}';
-    l_detail jsonb[] := '{}';
+    line_days date[] := ARRAY[]::date[];
+    l_day date[] := ARRAY[]::date[];
+    l_currency text[] := ARRAY[]::text[];
+    l_key text[] := ARRAY[]::text[];
+    l_item text[] := ARRAY[]::text[];
+    l_model text[] := ARRAY[]::text[];
+    l_project text[] := ARRAY[]::text[];
+    l_amount numeric[] := ARRAY[]::numeric[];
+    l_detail jsonb[] := ARRAY[]::jsonb[];
     removed integer;
     changed integer;
 BEGIN
@@ -260,7 +258,7 @@ BEGIN
     FROM unnest(l_day, l_currency, l_key, l_item, l_model, l_project, l_amount, l_detail)
          WITH ORDINALITY AS n(day, currency, line_key, line_item, model, project, amount, detail, ord)
     GROUP BY n.day, n.currency, n.line_key
-    ON CONFLICT (provider, day, currency, line_key) DO UPDATE
+    ON CONFLICT ON CONSTRAINT invoice_line_key DO UPDATE
         SET amount = excluded.amount, line_item = excluded.line_item, model = excluded.model,
             project = excluded.project, detail = excluded.detail, imported_at = now()
         WHERE (t.amount, t.detail) IS DISTINCT FROM (excluded.amount, excluded.detail);
