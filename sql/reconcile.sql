@@ -54,6 +54,8 @@ SELECT ingest('{"provider": "openrouter", "model": "rc-model-a", "request_id": "
 SELECT ingest('{"provider": "openrouter", "model": "rc-unknown", "request_id": "rc-8", "occurred_at": "2019-03-02T16:00:00Z",
                 "tokens": {"input": 1}, "reported_cost": 0.123456789012345678901234567890}', '{"department": "rc-b"}') > 0 AS rc_8;
 SELECT request_id, cost, reported_cost, source FROM usage WHERE request_id LIKE 'rc-%' OR request_id = 'gen-rc-4' ORDER BY request_id;
+-- explain() shows it beside the cost.
+SELECT e->'cost' AS cost, e->'reported_cost' AS reported_cost FROM usage u, explain(u.usage_id) e WHERE u.request_id = 'rc-1';
 -- Hostile: a clear SQLSTATE naming the field.
 SELECT pg_temp.error_of($$SELECT chargeback.ingest('{"provider": "openrouter", "model": "rc-model-a", "request_id": "rc-9",
     "occurred_at": "2019-03-02T16:00:00Z", "tokens": {"input": 1}, "reported_cost": "12,5"}')$$) AS not_a_decimal;
