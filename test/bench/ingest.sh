@@ -141,7 +141,7 @@ DO \$\$
 DECLARE
     t0 timestamptz;
     floor_t interval := '1 hour'; ext_t interval := '1 hour'; sql_t interval := '1 hour'; lean_t interval := '1 hour';
-    n_lean bigint; cost_lean numeric;
+    n_lean bigint; cost_lean numeric; notrig_t interval := '1 hour';
     read_t interval := '1 hour'; usage_t interval := '1 hour'; claim_t interval := '1 hour';
     n_ext bigint; n_sql bigint; cost_ext numeric; cost_sql numeric;
 BEGIN
@@ -212,6 +212,21 @@ BEGIN
         round((extract(epoch FROM read_t + usage_t + claim_t) / extract(epoch FROM floor_t))::numeric, 2);
     RAISE NOTICE 'ingest: %x the unavoidable PostgreSQL part (target <= 1.6)',
         round((extract(epoch FROM ext_t) / extract(epoch FROM read_t + usage_t + claim_t))::numeric, 2);
+
+    -- Steps: the same load with the statement triggers of usage (rollup, budgets, holds) off.
+    ALTER TABLE chargeback.usage DISABLE TRIGGER usage_rollup_insert, DISABLE TRIGGER usage_budget_insert,
+        DISABLE TRIGGER usage_settle_holds_insert;
+    FOR round IN 1..3 LOOP
+        TRUNCATE chargeback.usage, chargeback.usage_request;
+        t0 := clock_timestamp();
+        COPY chargeback.usage_inbox (payload) FROM '$lines';
+        notrig_t := least(notrig_t, clock_timestamp() - t0);
+    END LOOP;
+    ALTER TABLE chargeback.usage ENABLE TRIGGER usage_rollup_insert, ENABLE TRIGGER usage_budget_insert,
+        ENABLE TRIGGER usage_settle_holds_insert;
+    RAISE NOTICE 'steps: usage_inbox without the usage statement triggers % ms (the triggers: % ms, %x the floor)',
+        round(extract(epoch FROM notrig_t) * 1000), round(extract(epoch FROM ext_t - notrig_t) * 1000),
+        round((extract(epoch FROM ext_t - notrig_t) / extract(epoch FROM floor_t))::numeric, 2);
 END
 \$\$;
 SQL
