@@ -60,7 +60,7 @@ const char* kDeleteSql =
 SPIPlanPtr g_apply_plan = nullptr;
 SPIPlanPtr g_delete_plan = nullptr;
 
-constexpr int kChunkRows = 4096;  // rows read from a transition table between aggregations
+constexpr int kChunkRows = 2048;  // rows read from a transition table between aggregations
 constexpr int kTexts = 6;         // project, activity_type, provider, model, service_tier, currency
 
 // One chunk of transition-table rows, palloc'd in a context reset between chunks.
@@ -134,8 +134,17 @@ struct RollupSums {
     std::unordered_map<std::string, size_t> index;  // encoded key -> position in keys
     std::vector<KeySums> keys;
     RawRows* rows = nullptr;
+    MemoryContext chunk_cxt = nullptr;  // what a chunk's rows point to, reset between chunks
     int slot_of[kChunkRows];
 };
+
+// The chunk buffer and the context of its texts and numerics live as long as the backend and
+// are reused by every statement: allocated afresh for each one, they were new pages to fault
+// in (a 400 kB buffer and a context growing to a megabyte, every 5000-row batch of a bulk
+// load). The context's first block holds a whole chunk and survives its resets.
+RawRows* g_rows = nullptr;
+MemoryContext g_chunk_cxt = nullptr;
+bool g_in_use = false;  // a rollup trigger fired from inside another gets its own
 
 // Plain PostgreSQL code: adds (sign +1) or subtracts (-1) a numeric to sum in cxt, freeing
 // the sum it replaces, so memory stays two numerics per key however many rows come.
@@ -169,7 +178,7 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, RollupSums& sums
     Columns c{};
     Datum tz = Datum(0);
     TupleTableSlot* slot = nullptr;
-    MemoryContext chunk_cxt = nullptr;
+    MemoryContext chunk_cxt = sums.chunk_cxt;
     pg_call([&] {
         auto col = [&](const char* name) {
             int n = SPI_fnumber(desc, name);
@@ -194,7 +203,6 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, RollupSums& sums
         // Our own read pointer: the other triggers of the statement read the same store.
         tuplestore_select_read_pointer(store, tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND));
         tuplestore_rescan(store);
-        chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback rollup rows", ALLOCSET_DEFAULT_SIZES);
     });
     RawRows* rows = sums.rows;
     std::string key;
@@ -237,7 +245,7 @@ void add_rows(Tuplestorestate* store, TupleDesc desc, int sign, RollupSums& sums
     }
     pg_call([&] {
         ExecDropSingleTupleTableSlot(slot);
-        MemoryContextDelete(chunk_cxt);
+        MemoryContextReset(chunk_cxt);
     });
 }
 
@@ -341,15 +349,35 @@ CB_FUNCTION(cb_usage_rollup_sync) {
     TriggerData* td = reinterpret_cast<TriggerData*>(fcinfo->context);
     TupleDesc desc = RelationGetDescr(td->tg_relation);
     MemoryContext sums_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chargeback rollup", ALLOCSET_DEFAULT_SIZES);
+    if (!g_rows) {
+        g_rows = static_cast<RawRows*>(MemoryContextAlloc(TopMemoryContext, sizeof(RawRows)));
+        g_chunk_cxt = AllocSetContextCreate(TopMemoryContext, "pg_chargeback rollup rows", 1024 * 1024, 1024 * 1024,
+                                            8 * 1024 * 1024);
+    }
+    const bool own = g_in_use;  // nested: a buffer and context of its own, for this call
+    RawRows* rows = own ? static_cast<RawRows*>(MemoryContextAlloc(sums_cxt, sizeof(RawRows))) : g_rows;
+    MemoryContext chunk_cxt =
+        own ? AllocSetContextCreate(sums_cxt, "pg_chargeback rollup rows", ALLOCSET_DEFAULT_SIZES) : g_chunk_cxt;
+    g_in_use = true;
     MemoryContext old = MemoryContextSwitchTo(sums_cxt);
-    guarded([&] {
-        RollupSums sums;
-        pg_call([&] { sums.rows = static_cast<RawRows*>(MemoryContextAlloc(sums_cxt, sizeof(RawRows))); });
-        if (td->tg_newtable) add_rows(td->tg_newtable, desc, 1, sums, sums_cxt);
-        if (td->tg_oldtable) add_rows(td->tg_oldtable, desc, -1, sums, sums_cxt);
-        apply(sums, td->tg_oldtable == nullptr, sums_cxt);
-        return Datum(0);
-    });
+    PG_TRY();
+    {
+        guarded([&] {
+            RollupSums sums;
+            sums.rows = rows;
+            sums.chunk_cxt = chunk_cxt;
+            if (td->tg_newtable) add_rows(td->tg_newtable, desc, 1, sums, sums_cxt);
+            if (td->tg_oldtable) add_rows(td->tg_oldtable, desc, -1, sums, sums_cxt);
+            apply(sums, td->tg_oldtable == nullptr, sums_cxt);
+            return Datum(0);
+        });
+    }
+    PG_FINALLY();
+    {
+        g_in_use = own;
+        if (!own) MemoryContextReset(g_chunk_cxt);
+    }
+    PG_END_TRY();
     MemoryContextSwitchTo(old);
     MemoryContextDelete(sums_cxt);
     return PointerGetDatum(nullptr);
