@@ -104,6 +104,17 @@ DELETE FROM daily_rollup;
 SELECT rebuild_daily_rollup() > 0 AS rebuilt;
 SELECT * FROM rollup_vs_usage;
 ROLLBACK;
+-- The trigger counts days in chargeback.timezone, as day_of() does: with the rollup rebuilt in
+-- Tokyo time (j2, 15:00 UTC, is on the 4th there), a re-owning and a delete keep it equal.
+BEGIN;
+SET LOCAL chargeback.timezone = 'Asia/Tokyo';
+DELETE FROM daily_rollup;
+SELECT rebuild_daily_rollup() > 0 AS rebuilt;
+UPDATE usage SET org_unit_id = (SELECT org_unit_id FROM org_unit WHERE code = 'sb-sales') WHERE request_id = 'sb-j2';
+DELETE FROM usage WHERE request_id = 'sb-j5';
+SELECT * FROM rollup_vs_usage;
+SELECT day, owner, requests FROM showco_rollup WHERE day IN ('2024-06-03', '2024-06-04') AND model = 'sm' ORDER BY 1, 2;
+ROLLBACK;
 -- TRUNCATE of usage empties the rollup.
 BEGIN;
 TRUNCATE usage;

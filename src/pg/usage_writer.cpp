@@ -35,9 +35,17 @@ Oid g_token_usage_array = InvalidOid;
 // Two plain statements per batch: claim the (provider, request_id) keys, then insert the
 // rows whose key was claimed. Ids are taken from the sequence up front, so no statement has
 // to materialize the batch or join it back to what it inserted.
+// The claim returns no rows: a batch whose keys are all new (the usual one) learns it from the
+// count, and only a batch that met a recorded key asks which of its ids won (kClaimedSql).
+// RETURNING formed and copied a tuple a row for nothing.
 const char* kClaimSql =
     "INSERT INTO chargeback.usage_request (provider, request_id, usage_id) "
-    "SELECT unnest($1), unnest($2), unnest($3) ON CONFLICT DO NOTHING RETURNING usage_id";
+    "SELECT unnest($1), unnest($2), unnest($3) ON CONFLICT DO NOTHING";
+// The ids of this batch that claimed their key (ids come from the sequence: no other row has them).
+const char* kClaimedSql =
+    "SELECT r.usage_id FROM unnest($1, $2, $3) AS c(provider, request_id, usage_id) "
+    "JOIN chargeback.usage_request r USING (provider, request_id) WHERE r.usage_id = c.usage_id";
+SPIPlanPtr g_claimed_plan = nullptr;
 
 // What a column of chargeback.usage is taken from, for each pending row.
 enum class Field : uint8_t {
@@ -138,7 +146,8 @@ void prepare_plans(InsertSql insert_text) {
     if (g_claim_plan) SPI_freeplan(g_claim_plan);
     if (g_duplicate_plan) SPI_freeplan(g_duplicate_plan);
     if (g_reject_plan) SPI_freeplan(g_reject_plan);
-    g_insert_plan = g_claim_plan = g_duplicate_plan = g_reject_plan = nullptr;
+    if (g_claimed_plan) SPI_freeplan(g_claimed_plan);
+    g_insert_plan = g_claim_plan = g_duplicate_plan = g_reject_plan = g_claimed_plan = nullptr;
     watch_relations(&g_plan_watch);
     g_plan_watch.valid = true;
     g_plan_watch.relids[0] = chargeback_relid("usage");
@@ -385,11 +394,18 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
                                    make_array(claim_request, static_cast<int>(nclaims), TEXTOID),
                                    make_array(claim_id, static_cast<int>(nclaims), INT8OID)};
             rc = SPI_execute_plan(g_claim_plan, claim_args, nullptr, false, 0);
-            if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "claiming request ids failed: %s", SPI_result_code_string(rc));
+            if (rc != SPI_OK_INSERT) elog(ERROR, "claiming request ids failed: %s", SPI_result_code_string(rc));
             nclaimed = SPI_processed;
-            for (uint64 k = 0; k < nclaimed; ++k) {
-                bool isnull;
-                claimed[k] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
+            if (nclaimed < nclaims) {
+                Oid claimed_types[3] = {TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID};
+                rc = SPI_execute_plan(kept_plan(&g_claimed_plan, kClaimedSql, 3, claimed_types), claim_args, nullptr,
+                                      false, 0);
+                if (rc != SPI_OK_SELECT || SPI_processed != nclaimed)
+                    elog(ERROR, "reading claimed request ids failed: %s", SPI_result_code_string(rc));
+                for (uint64 k = 0; k < nclaimed; ++k) {
+                    bool isnull;
+                    claimed[k] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
+                }
             }
         }
     });

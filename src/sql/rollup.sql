@@ -53,109 +53,18 @@ COMMENT ON COLUMN chargeback.daily_rollup.tokens_removed IS 'internal to the mai
 COMMENT ON COLUMN chargeback.daily_rollup.price_id IS 'catalog price row that priced the usage (usage.price_id), 0 for unpriced usage';
 SELECT chargeback.dump_config('chargeback.daily_rollup');
 
--- One set-based pass per statement. Inserted rows add to their key, deleted rows take away
--- from theirs, an update does both (a reprice changes cost in place, re-owning moves the
--- amounts from the old owner's row to the new one's). Keys are written in key order, so two
--- statements touching the same keys lock them in the same order and cannot deadlock; the
--- additive ON CONFLICT DO UPDATE re-reads a row a concurrent statement changed, so no update
--- is lost. A row whose requests reach zero is deleted.
+-- One pass per statement over its transition tables, in C (src/pg/rollup.cpp): inserted rows
+-- add to their key, deleted rows take away from theirs, an update does both (a reprice
+-- changes cost in place, re-owning moves the amounts from the old owner's row to the new
+-- one's); keys whose delta is nil are skipped. The sums go in with one upsert, in key order,
+-- so two statements touching the same keys lock them in the same order and cannot deadlock;
+-- the additive ON CONFLICT DO UPDATE re-reads a row a concurrent statement changed, so no
+-- update is lost. A row whose requests reach zero is deleted; usage taken from a key the
+-- rollup does not hold raises data_corrupted (usage changed behind the triggers' back).
 CREATE FUNCTION chargeback.usage_rollup_sync() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, chargeback, pg_temp
-AS $$
-DECLARE
-    emptied tid[];
-    new_part text := $n$
-        SELECT n.period, chargeback.day_of(n.occurred_at) AS day, n.org_unit_id,
-               coalesce(n.project, '') AS project, coalesce(n.activity_type, '') AS activity_type,
-               n.provider, n.model, n.service_tier, coalesce(n.currency, '') AS currency, coalesce(n.price_id, 0) AS price_id,
-               1 AS sign, n.tokens, n.cost, n.list_cost
-        FROM new_rows n
-        UNION ALL
-$n$;
-    broken bigint;
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        -- The ingest path: only additions.
-        INSERT INTO chargeback.daily_rollup AS r
-            (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
-             requests, tokens, total_tokens, cost, list_cost, unpriced)
-        SELECT g.period, g.day, g.org_unit_id, g.project, g.activity_type, g.provider, g.model, g.service_tier, g.currency,
-               g.price_id, g.requests, g.tokens, chargeback.total_tokens(g.tokens), g.cost, g.list_cost, g.unpriced
-        FROM (SELECT n.period, chargeback.day_of(n.occurred_at) AS day, n.org_unit_id,
-                     coalesce(n.project, '') AS project, coalesce(n.activity_type, '') AS activity_type,
-                     n.provider, n.model, n.service_tier, coalesce(n.currency, '') AS currency,
-                     coalesce(n.price_id, 0) AS price_id, count(*) AS requests, chargeback.sum(n.tokens) AS tokens,
-                     coalesce(sum(n.cost), 0) AS cost, coalesce(sum(n.list_cost), 0) AS list_cost,
-                     count(*) FILTER (WHERE n.cost IS NULL) AS unpriced
-              FROM new_rows n
-              GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-              ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) g (period, day, org_unit_id, project, activity_type, provider, model,
-                                                         service_tier, currency, price_id, requests, tokens, cost, list_cost,
-                                                         unpriced)
-        ON CONFLICT (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id)
-        DO UPDATE SET requests = r.requests + EXCLUDED.requests,
-                      tokens = r.tokens + EXCLUDED.tokens,
-                      total_tokens = r.total_tokens + EXCLUDED.total_tokens,
-                      cost = r.cost + EXCLUDED.cost,
-                      list_cost = r.list_cost + EXCLUDED.list_cost,
-                      unpriced = r.unpriced + EXCLUDED.unpriced;
-        RETURN NULL;
-    END IF;
-
-    -- UPDATE and DELETE: signed deltas per key, old rows negative. Keys whose delta is nil
-    -- (an update that changed neither owner, amounts nor tokens) are skipped.
-    EXECUTE format($q$
-    WITH d AS (
-%1$s        SELECT o.period, chargeback.day_of(o.occurred_at) AS day, o.org_unit_id,
-               coalesce(o.project, '') AS project, coalesce(o.activity_type, '') AS activity_type,
-               o.provider, o.model, o.service_tier, coalesce(o.currency, '') AS currency, coalesce(o.price_id, 0) AS price_id,
-               -1 AS sign, o.tokens, o.cost, o.list_cost
-        FROM old_rows o),
-    g AS (
-        SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
-               sum(sign) AS requests,
-               coalesce(chargeback.sum(tokens) FILTER (WHERE sign > 0), '') AS added,
-               coalesce(chargeback.sum(tokens) FILTER (WHERE sign < 0), '') AS removed,
-               coalesce(sum(sign * cost), 0) AS cost, coalesce(sum(sign * list_cost), 0) AS list_cost,
-               coalesce(sum(sign) FILTER (WHERE cost IS NULL), 0) AS unpriced
-        FROM d
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
-    up AS (
-        INSERT INTO chargeback.daily_rollup AS r
-            (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
-             requests, tokens, total_tokens, cost, list_cost, unpriced, tokens_removed)
-        SELECT period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id,
-               requests, added, chargeback.total_tokens(added) - chargeback.total_tokens(removed),
-               cost, list_cost, unpriced, removed
-        FROM g
-        WHERE NOT (requests = 0 AND cost = 0 AND list_cost = 0 AND unpriced = 0 AND added = removed)
-        ORDER BY period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id
-        ON CONFLICT (period, day, org_unit_id, project, activity_type, provider, model, service_tier, currency, price_id)
-        DO UPDATE SET requests = r.requests + EXCLUDED.requests,
-                      tokens = (r.tokens + EXCLUDED.tokens) - EXCLUDED.tokens_removed,
-                      total_tokens = r.total_tokens + EXCLUDED.total_tokens,
-                      cost = r.cost + EXCLUDED.cost,
-                      list_cost = r.list_cost + EXCLUDED.list_cost,
-                      unpriced = r.unpriced + EXCLUDED.unpriced
-        RETURNING r.ctid, r.requests, r.tokens_removed, r.unpriced)
-    SELECT array_agg(ctid) FILTER (WHERE requests = 0),
-           count(*) FILTER (WHERE requests < 0 OR unpriced < 0 OR tokens_removed <> '')
-    FROM up
-    $q$, CASE WHEN TG_OP = 'UPDATE' THEN new_part END) INTO emptied, broken;
-    IF broken > 0 THEN
-        -- Usage was taken away from a key the rollup does not hold: it was changed behind
-        -- the triggers' back (a partition written or truncated directly).
-        RAISE EXCEPTION USING ERRCODE = 'data_corrupted',
-            MESSAGE = format('chargeback.daily_rollup is out of step with chargeback.usage (%s keys)', broken),
-            HINT = 'run SELECT chargeback.rebuild_daily_rollup(); then repeat the statement';
-    END IF;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM chargeback.daily_rollup WHERE ctid = ANY (emptied) AND requests = 0;
-    END IF;
-    RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'cb_usage_rollup_sync' LANGUAGE C;
+COMMENT ON FUNCTION chargeback.usage_rollup_sync() IS
+    'trigger: keeps daily_rollup current as usage is inserted, updated or deleted (one pass a statement)';
 CREATE TRIGGER usage_rollup_insert AFTER INSERT ON chargeback.usage
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION chargeback.usage_rollup_sync();
 CREATE TRIGGER usage_rollup_update AFTER UPDATE ON chargeback.usage

@@ -10,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH=${PG_BIN:-/usr/lib/postgresql/15/bin}:$PATH
 bash scripts/deps.sh
-make -s -j2 >/dev/null && make -s install >/dev/null
+# with_llvm=no: the bench runs with jit = off, so the JIT bitcode (a second full compile) is not needed.
+make -s -j2 with_llvm=no >/dev/null && make -s install with_llvm=no >/dev/null
+rm -rf "$(pg_config --pkglibdir)/bitcode/pg_chargeback" "$(pg_config --pkglibdir)/bitcode/pg_chargeback.index.bc"
 dir=$(mktemp -d /tmp/pg_chargeback_bench.XXXXXX)
 chown postgres "$dir"
 cleanup() { runuser -u postgres -- pg_ctl -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
