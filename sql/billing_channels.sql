@@ -24,7 +24,7 @@ FROM unnest(ARRAY['gcp.gemini', 'gcp.vertex_ai', 'gcp.gen_ai', 'azure.ai.openai'
 SELECT entry, reason FROM price_catalog_notes(:'catalog') ORDER BY entry;
 SELECT provider, model, service_tier, min_prompt_tokens, rates, entry
 FROM parse_price_catalog(:'catalog') ORDER BY provider, model, service_tier, min_prompt_tokens;
-SELECT import_prices(:'catalog', 'litellm', '2026-01-01') AS rows_opened;
+SELECT import_prices(:'catalog', 'litellm', '2026-03-01') AS rows_opened;
 
 -- A Gemini API response (no createTime, no trafficType) is google's; a Vertex AI one (both)
 -- is vertex_ai's, whatever the gateway knows. Priority on the Gemini API, by hand:
@@ -60,8 +60,8 @@ SELECT 0.0225 AS gemini_api_by_hand, 0.0125 AS vertex_by_hand, 0.0198 AS vertex_
 --     base row (3/15): (300000*3 + 20000*15)/1e6 = 1.2
 --   200k-1M, 250000 input + 1000 output: long-context row (6/22.5): (250000*6 + 1000*22.5)/1e6 = 1.5225
 --   batch, 0-200k, 100000 input + 10000 output: batch row (1.5/7.5): (100000*1.5 + 10000*7.5)/1e6 = 0.225
---   claude-haiku-4-5, priority_on_demand (Priority Tier): priority, no priority row in the list,
---     so the standard one (1/5): (1000*1 + 1000*5)/1e6 = 0.006
+--   priority_on_demand (Priority Tier bought on demand): tier priority; the list has no
+--     priority row for Claude, so the standard one (3/15): (1000*3 + 1000*15)/1e6 = 0.018
 SELECT ingest('{"data": [{"starting_at": "2026-06-01T00:00:00Z", "ending_at": "2026-06-02T00:00:00Z", "results": [
   {"model": "claude-sonnet-4-5-20250929", "service_tier": "standard", "context_window": "0-200k", "inference_geo": "us",
    "speed": "standard", "uncached_input_tokens": 300000, "output_tokens": 20000},
@@ -69,14 +69,14 @@ SELECT ingest('{"data": [{"starting_at": "2026-06-01T00:00:00Z", "ending_at": "2
    "speed": "standard", "uncached_input_tokens": 250000, "output_tokens": 1000},
   {"model": "claude-sonnet-4-5-20250929", "service_tier": "batch", "context_window": "0-200k", "inference_geo": "global",
    "uncached_input_tokens": 100000, "output_tokens": 10000},
-  {"model": "claude-haiku-4-5-20251001", "service_tier": "priority_on_demand", "context_window": "0-200k",
+  {"model": "claude-sonnet-4-5-20250929", "service_tier": "priority_on_demand", "context_window": "0-200k",
    "inference_geo": "us", "speed": "fast", "uncached_input_tokens": 1000, "output_tokens": 1000}]}],
   "has_more": false, "next_page": null}') IS NOT NULL AS anthropic_report;
 SELECT service_tier, attrs->>'context_window' AS context_window, attrs->>'inference_geo' AS inference_geo,
        attrs->>'speed' AS speed, tokens, list_cost,
        (SELECT min_prompt_tokens FROM price p WHERE p.price_id = u.price_id) AS priced_above
 FROM usage u WHERE provider = 'anthropic' AND occurred_at = '2026-06-01' ORDER BY list_cost DESC;
-SELECT 1.2 + 1.5225 + 0.225 + 0.006 AS report_by_hand,
+SELECT 1.2 + 1.5225 + 0.225 + 0.018 AS report_by_hand,
        (SELECT sum(list_cost) FROM usage WHERE provider = 'anthropic' AND occurred_at = '2026-06-01') AS report_recorded;
 -- reprice() applies the same rule: nothing changes.
 SELECT reprice('2026-06-01', '2026-06-02') AS repriced;

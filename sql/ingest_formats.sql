@@ -11,8 +11,10 @@ FROM price WHERE source = 'builtin';
 -- Vertex AI is a channel of its own (provider vertex_ai: the Vertex response and LiteLLM's
 -- vertex_ai row below); the built-in list has the Gemini API's prices only. The Vertex prices
 -- of the two models, as LiteLLM's catalog gives them for Vertex AI:
-SELECT set_price('vertex_ai', 'gemini-2.5-flash', 'input=0.3 cache_read=0.03 output=2.5 audio_input=1', '2025-01-01') IS NOT NULL AS vertex_flash,
-       set_price('vertex_ai', 'gemini-2.5-pro', 'input=1.25 cache_read=0.125 output=10', '2025-01-01') IS NOT NULL AS vertex_pro;
+-- (as history up to 2026: import_prices has priced vertex_ai gemini-2.5-flash from then on)
+INSERT INTO price (provider, model, service_tier, min_prompt_tokens, rates, valid_from, valid_to, source)
+VALUES ('vertex_ai', 'gemini-2.5-flash', 'standard', 0, 'input=0.3 cache_read=0.03 output=2.5 audio_input=1 USD', '2025-01-01', '2026-01-01', 'history'),
+       ('vertex_ai', 'gemini-2.5-pro', 'standard', 0, 'input=1.25 cache_read=0.125 output=10 USD', '2025-01-01', '2026-01-01', 'history');
 
 \set f `cat test/fixtures/openai_chat/basic.json`
 SELECT ingest(:'f'::jsonb, '{"user": "ana@acme.test"}') AS openai_chat;

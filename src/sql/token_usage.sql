@@ -86,7 +86,7 @@ CREATE FUNCTION chargeback.priced_prompt_tokens(tokens chargeback.token_usage, a
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE WHEN b.hi IS NULL OR b.hi <= b.lo THEN q.p
-                ELSE pg_catalog.least(pg_catalog.greatest(q.p, CASE WHEN b.lo > 0 THEN b.lo + 1 ELSE 0 END), b.hi) END
+                ELSE least(greatest(q.p, CASE WHEN b.lo > 0 THEN b.lo + 1 ELSE 0 END), b.hi) END
     FROM (SELECT chargeback.prompt_tokens(tokens) AS p) q
     LEFT JOIN LATERAL (
         SELECT m[1]::bigint * CASE pg_catalog.lower(m[2]) WHEN 'k' THEN 1000 WHEN 'm' THEN 1000000 ELSE 1 END AS lo,
