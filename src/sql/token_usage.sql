@@ -84,6 +84,7 @@ COMMENT ON FUNCTION chargeback.prompt_tokens(chargeback.token_usage) IS
 -- (priced_prompt_tokens in src/core/usage_pipeline.cpp); reprice() uses it.
 CREATE FUNCTION chargeback.priced_prompt_tokens(tokens chargeback.token_usage, attrs jsonb) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, chargeback, pg_temp
 AS $$
     SELECT CASE WHEN b.hi IS NULL OR b.hi <= b.lo THEN q.p
                 ELSE least(greatest(q.p, CASE WHEN b.lo > 0 THEN b.lo + 1 ELSE 0 END), b.hi) END
