@@ -271,4 +271,27 @@ SELECT count(*) AS detail_rows FROM focus_invoice_detail WHERE "x_BillingPeriod"
 RESET ROLE;
 SELECT revoke_view('focus_viewer', NULL);
 DROP ROLE focus_viewer;
+-- Two hops: Marketing, which receives a third of Platform's cost in step 1, passes its whole
+-- balance on in step 2 (Sales 3, Data 1). Platform's charges then end at Sales (about 2/3 +
+-- 1/3 x 3/4 = 11/12) and Data (1/12), none at Marketing; Marketing's own usage goes about 3:1.
+-- (About: the ratios are those of the run's lines, which are rounded to the cent.)
+INSERT INTO org_unit (code, name, cost_center) VALUES ('f-data', 'Data', 'CC-F50');
+INSERT INTO allocation_rule (name, step, source, method, targets, weights, valid_from, valid_to)
+VALUES ('f-marketing onwards', 2, 'f-marketing', 'fixed', '{f-sales,f-data}', '{"f-sales": 3, "f-data": 1}',
+        '2021-03-01', '2021-04-01');
+SELECT run_allocation('2021-03-01') > 0 AS ran;
+SELECT "AllocatedMethodDetails"->>'x_Pool' AS pool, "AllocatedResourceId", count(*) AS rows, sum("BilledCost") AS billed,
+       min(("AllocatedMethodDetails"->'Elements'->0->>'AllocatedRatio')::numeric) AS min_ratio,
+       max(("AllocatedMethodDetails"->'Elements'->0->>'AllocatedRatio')::numeric) AS max_ratio
+FROM f14 WHERE "AllocatedMethodId" IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT (SELECT sum("BilledCost") FROM f14) = (SELECT sum("BilledCost") FROM f12) AS split_ties_out,
+       (SELECT count(*) FROM (SELECT sum(("AllocatedMethodDetails"->'Elements'->0->>'AllocatedRatio')::numeric) AS r
+                              FROM f14 WHERE "AllocatedMethodId" IS NOT NULL
+                              GROUP BY "SubAccountId", "SkuPriceId", "ChargePeriodStart", "x_ServiceTier") x
+        WHERE r <> 1) AS ratios_not_one,
+       (SELECT count(*) FROM f14 WHERE "AllocatedResourceId" = 'f-marketing') AS kept_by_a_pool;
+-- The final shares themselves, exact (a reciprocal pair: 4/7 and 3/7).
+SELECT pool, unit, round(share, 12) AS share, round(moved, 12) AS moved
+FROM allocation_flow('[["it", "hr", 50], ["it", "sales", 50], ["hr", "it", "10.00"], ["hr", "marketing", 30]]') ORDER BY 1, 2;
+SELECT * FROM allocation_flow('[["a", "b", 1], ["b", "a", 1]]');
 RESET timezone;

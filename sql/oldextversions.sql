@@ -27,6 +27,10 @@ SELECT extversion FROM pg_extension WHERE extname = 'pg_chargeback';
 SELECT sum(cost) = :cost_before AS same_cost, count(*) AS requests FROM chargeback.usage;
 SELECT chargeback.cost('input=1000000 output=1000'::chargeback.token_usage, 'input=2.5 output=10'::chargeback.token_rates);
 SELECT status, total, lines, totals FROM chargeback.allocation_run;
+-- the library wrote usage without reported_cost before the update, and with it after
+SELECT chargeback.ingest('{"provider": "openai", "model": "gpt-4o", "request_id": "upgrade-2", "occurred_at": "2028-02-01T00:00:00Z",
+                           "tokens": {"input": 1}, "reported_cost": "0.5"}', '{"org_unit": "unattributed"}') > 0 AS recorded;
+SELECT request_id, reported_cost FROM chargeback.usage ORDER BY request_id;
 :members \gset upgraded_
 :catalog \gset upgraded_catalog_
 

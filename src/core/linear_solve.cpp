@@ -15,25 +15,26 @@ namespace {
                 "the reciprocal allocation system has mismatched sizes", detail);
 }
 
-void check_sizes(const std::vector<std::vector<Rational>>& a, const std::vector<Rational>& b) {
+}  // namespace
+
+std::vector<std::vector<Rational>> solve_exact_rows(std::vector<std::vector<Rational>> a,
+                                                    std::vector<std::vector<Rational>> b) {
     if (b.size() != a.size()) {
         mismatched(std::to_string(a.size()) + " equations but " + std::to_string(b.size()) +
                    " right-hand sides.");
     }
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (a[i].size() != a.size()) {
-            mismatched("Equation " + std::to_string(i) + " has " +
-                       std::to_string(a[i].size()) + " coefficients, expected " +
-                       std::to_string(a.size()) + ".");
+    const size_t n = a.size();
+    const size_t m = n ? b[0].size() : 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (a[i].size() != n) {
+            mismatched("Equation " + std::to_string(i) + " has " + std::to_string(a[i].size()) +
+                       " coefficients, expected " + std::to_string(n) + ".");
+        }
+        if (b[i].size() != m) {
+            mismatched("Right-hand side " + std::to_string(i) + " has " + std::to_string(b[i].size()) +
+                       " columns, expected " + std::to_string(m) + ".");
         }
     }
-}
-
-}  // namespace
-
-std::vector<Rational> solve_exact(std::vector<std::vector<Rational>> a, std::vector<Rational> b) {
-    check_sizes(a, b);
-    const size_t n = a.size();
     // Forward elimination to upper triangular form. Exact arithmetic needs no pivot by
     // magnitude for stability: any non-zero pivot is exact.
     for (size_t col = 0; col < n; ++col) {
@@ -50,27 +51,42 @@ std::vector<Rational> solve_exact(std::vector<std::vector<Rational>> a, std::vec
             std::swap(b[pivot], b[col]);
         }
         for (size_t row = col + 1; row < n; ++row) {
-            check_interrupts();  // a row costs n exact operations: cancellable at each
+            check_interrupts();  // a row costs n + m exact operations: cancellable at each
             if (a[row][col].is_zero()) continue;
             const Rational factor = a[row][col] / a[col][col];
             a[row][col] = Rational();
             for (size_t k = col + 1; k < n; ++k) {
                 if (!a[col][k].is_zero()) a[row][k] -= factor * a[col][k];
             }
-            b[row] -= factor * b[col];
+            for (size_t j = 0; j < m; ++j) {
+                if (!b[col][j].is_zero()) b[row][j] -= factor * b[col][j];
+            }
         }
     }
-    // Back substitution.
-    std::vector<Rational> x(n);
+    // Back substitution, every column at once.
+    std::vector<std::vector<Rational>> x(n, std::vector<Rational>(m));
     for (size_t i = n; i-- > 0;) {
         check_interrupts();
-        Rational s = b[i];
-        for (size_t k = i + 1; k < n; ++k) {
-            if (!a[i][k].is_zero()) s -= a[i][k] * x[k];
+        for (size_t j = 0; j < m; ++j) {
+            Rational s = b[i][j];
+            for (size_t k = i + 1; k < n; ++k) {
+                if (!a[i][k].is_zero() && !x[k][j].is_zero()) s -= a[i][k] * x[k][j];
+            }
+            x[i][j] = s / a[i][i];
         }
-        x[i] = s / a[i][i];
     }
     return x;
+}
+
+std::vector<Rational> solve_exact(std::vector<std::vector<Rational>> a, std::vector<Rational> b) {
+    std::vector<std::vector<Rational>> rows;
+    rows.reserve(b.size());
+    for (Rational& v : b) rows.push_back({std::move(v)});
+    std::vector<std::vector<Rational>> x = solve_exact_rows(std::move(a), std::move(rows));
+    std::vector<Rational> out;
+    out.reserve(x.size());
+    for (auto& r : x) out.push_back(std::move(r[0]));
+    return out;
 }
 
 }  // namespace cb::core

@@ -15,4 +15,9 @@ namespace cb::core {
 // disagree.
 std::vector<Rational> solve_exact(std::vector<std::vector<Rational>> a, std::vector<Rational> b);
 
+// The same for several right-hand sides at once, one elimination: b and the result have a
+// row per equation and a column per right-hand side.
+std::vector<std::vector<Rational>> solve_exact_rows(std::vector<std::vector<Rational>> a,
+                                                    std::vector<std::vector<Rational>> b);
+
 }  // namespace cb::core

@@ -1,7 +1,10 @@
 #include "usage_json.hpp"
 
+#include "decimal.hpp"
 #include "token_json.hpp"
 #include "utf8.hpp"
+
+#include <algorithm>
 
 namespace cb::core::usage_json {
 
@@ -54,6 +57,67 @@ std::string text(const json& obj, std::string_view key, std::string_view what) {
     if (v->is_number_integer() || v->is_number_unsigned()) return v->dump();
     throw Error(sqlstate::invalid_text_representation,
                 where(what, key) + " must be a string, not " + v->type_name());
+}
+
+namespace {
+
+constexpr int kMaxAmountScale = 38;
+
+// The decimal of an amount's text, rescaled to a scale >= 0; throws naming `name`.
+std::pair<int128, int> amount_of(std::string_view text, const std::string& name) {
+    bool overflow = false;
+    std::optional<ParsedDecimal> d = parse_decimal(text, &overflow);
+    if (overflow)
+        throw Error(sqlstate::numeric_value_out_of_range,
+                    name + " is out of range: " + utf8_clip(text, 80), "an amount holds at most 38 significant digits");
+    if (!d)
+        throw Error(sqlstate::invalid_text_representation,
+                    name + " is not a decimal amount: " + utf8_clip(text, 80));
+    if (d->negative && d->mantissa != 0)
+        throw Error(sqlstate::invalid_text_representation,
+                    name + " must not be negative: " + utf8_clip(text, 80));
+    if (d->scale > kMaxAmountScale)
+        throw Error(sqlstate::numeric_value_out_of_range,
+                    name + " has more than 38 decimal places: " + utf8_clip(text, 80));
+    int scale = std::max(d->scale, 0);
+    std::optional<int128> v = rescale(*d, scale, Rounding::reject, kInt128Max, &overflow);
+    if (overflow || !v)
+        throw Error(sqlstate::numeric_value_out_of_range,
+                    name + " is out of range: " + utf8_clip(text, 80), "an amount holds at most 38 significant digits");
+    return {*v, scale};
+}
+
+}  // namespace
+
+std::string decimal(const json& obj, std::string_view key, std::string_view what) {
+    const json* v = member(obj, key, what);
+    if (!v) return {};
+    std::string name = where(what, key);
+    std::string text;
+    if (v->is_string()) text = v->get_ref<const std::string&>();
+    else if (v->is_number_integer() || v->is_number_unsigned()) text = v->dump();
+    else
+        throw Error(sqlstate::invalid_text_representation,
+                    name + " must be a decimal number, not " + std::string(v->type_name()),
+                    v->is_number_float() ? "a binary floating-point number is not an exact amount: read the payload "
+                                           "with exact numbers (jsonb, read_json)"
+                                         : "");
+    auto [value, scale] = amount_of(text, name);
+    return format_scaled(value, scale);
+}
+
+std::string decimal_sum(const std::string& a, const std::string& b, std::string_view what) {
+    if (a.empty()) return b;
+    if (b.empty()) return a;
+    std::string name(what);
+    auto [x, xs] = amount_of(a, name);
+    auto [y, ys] = amount_of(b, name);
+    int scale = std::max(xs, ys);
+    int128 sum = 0;
+    if (!checked_mul(x, pow10_128(scale - xs), &x) || !checked_mul(y, pow10_128(scale - ys), &y) ||
+        !checked_add(x, y, &sum))
+        throw Error(sqlstate::numeric_value_out_of_range, name + " is out of range");
+    return format_scaled(sum, scale);
 }
 
 std::optional<Timestamp> time(const json& obj, std::string_view key, std::string_view what) {

@@ -24,6 +24,13 @@ const json* array_member(const json& obj, std::string_view key, std::string_view
 int64_t count(const json& obj, std::string_view key, std::string_view what);
 // A string member ("" when absent); numbers are accepted and written as text (ids).
 std::string text(const json& obj, std::string_view key, std::string_view what);
+// An amount of money as exact decimal text ("" when absent or null): a JSON number (which
+// read_json keeps as its decimal text unless it is an integer) or a decimal string, written
+// plainly ("4.8e-05" -> "0.000048"). Throws 22P02 for anything else or a negative amount,
+// 22003 beyond 38 significant digits or 38 decimal places.
+std::string decimal(const json& obj, std::string_view key, std::string_view what);
+// a + b of two such texts, exactly ("" counts as absent: the other is returned).
+std::string decimal_sum(const std::string& a, const std::string& b, std::string_view what);
 // A time: an RFC 3339 string, or a number of seconds (or seconds as a digit string) since 1970.
 std::optional<Timestamp> time(const json& obj, std::string_view key, std::string_view what);
 // a - b for disjoint classes, when b is a part of a: throws 22P02 naming both when b > a.

@@ -131,6 +131,12 @@ void parse_one(const json& payload, UsageFormat format, const json* extra_attrs,
         std::string request_id = uj::text(e, "request_id", "envelope");
         std::string tier = uj::text(e, "service_tier", "envelope");
         auto occurred = uj::time(e, "occurred_at", "envelope");
+        std::string reported_cost = uj::decimal(e, "reported_cost", "envelope");
+        if (!reported_cost.empty() && out.size() - first != 1)
+            throw Error(sqlstate::invalid_parameter_value,
+                        "envelope.reported_cost is the cost of one record, but the response holds " +
+                            std::to_string(out.size() - first),
+                        {}, "send the reported cost in each row (canonical rows, spend log rows), or leave it out");
         const json* attrs = uj::object_member(e, "attrs", "envelope");
         size_t n = out.size() - first;
         for (size_t i = first; i < out.size(); ++i) {
@@ -139,6 +145,7 @@ void parse_one(const json& payload, UsageFormat format, const json* extra_attrs,
             if (!model.empty()) r.model = model;
             if (!tier.empty()) r.service_tier = tier;
             if (occurred) r.occurred_at = occurred;
+            if (!reported_cost.empty()) r.reported_cost = reported_cost;
             // One record takes the gateway's id; a bucket export keeps its deterministic ids
             // under the gateway's id so every row stays unique.
             if (!request_id.empty()) r.request_id = n == 1 ? request_id : request_id + ":" + r.request_id;
@@ -237,6 +244,7 @@ void parse_canonical(const json& doc, std::vector<UsageRecord>& out) {
     r.occurred_at = uj::time(doc, "occurred_at", "canonical row");
     r.request_id = uj::text(doc, "request_id", "canonical row");
     r.service_tier = uj::text(doc, "service_tier", "canonical row");
+    r.reported_cost = uj::decimal(doc, "reported_cost", "canonical row");
     for (auto it = tokens->begin(); it != tokens->end(); ++it) {
         auto cls = token_class_from_name(it.key());
         if (!cls)

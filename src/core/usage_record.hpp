@@ -23,6 +23,12 @@ struct UsageRecord {
     std::string service_tier;  // as reported ("" = standard); normalized when stored
     TokenUsage tokens{};       // disjoint classes
     nlohmann::json attrs = nlohmann::json::object();  // context the payload carries: user, api_key, project, ...
+    // The provider's or gateway's own cost of this record, as exact decimal text in USD
+    // (usage_json::decimal), "" when the payload carries none: OpenRouter usage.cost (plus
+    // cost_details.upstream_inference_cost for BYOK), LiteLLM spend / response_cost, a
+    // canonical row's or an envelope's reported_cost. Stored beside the exact cost
+    // (chargeback.usage.reported_cost), never used to price.
+    std::string reported_cost;
     const char* format = "";   // the format it was parsed as (set by parse_usage_document)
     // Records judged one by one (OTLP spans): `piece` is the part of the payload this record
     // came from, as a payload of its own (a one-span OTLP export with the span's ancestors),

@@ -1,9 +1,11 @@
 // Allocation glue: the allocate() and convert_share() window functions, the allocate_agg()
-// aggregate and the allocation engine behind run_allocation() (allocation_compute).
+// aggregate, the allocation engine behind run_allocation() (allocation_compute) and the final
+// shares of pools that pass cost on (allocation_flow, for FOCUS split allocation).
 #include "datum.hpp"
 
 #include "core/allocate.hpp"
 #include "core/allocation_engine.hpp"
+#include "core/allocation_flow.hpp"
 #include "core/json_reader.hpp"
 
 #include <cstring>
@@ -308,6 +310,23 @@ CB_FUNCTION(cb_allocation_compute) {
                                text_datum(l.currency),
                                jsonb_datum(l.basis)};
             bool nulls[8] = {false, l.project.empty(), l.activity.empty(), false, false, false, false, false};
+            pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+        }
+        return Datum(0);
+    });
+    return Datum(0);
+}
+
+CB_FUNCTION(cb_allocation_flow) {
+    char* input = jsonb_cstring(PG_GETARG_JSONB_P(0));
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    guarded([&] {
+        // [[pool, target, amount], ...]: depth 2.
+        for (const cb::core::FinalFlow& f : cb::core::final_flows(cb::core::flow_edges(cb::core::read_json(input, 4)))) {
+            Datum values[4] = {text_datum(f.pool), text_datum(f.unit), numeric_datum(f.share.to_exact_decimal(20, nullptr)),
+                               numeric_datum(f.moved.to_exact_decimal(12, nullptr))};
+            bool nulls[4] = {false, false, false, false};
             pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
         }
         return Datum(0);

@@ -43,7 +43,7 @@ const char* kClaimSql =
 enum class Field : uint8_t {
     usage_id, occurred_at, request_id, provider, model, service_tier, principal, org_unit_id, project,
     activity_type, activity_id, attrs, tokens, list_cost, currency, price_id, owner_reason, owner_rule_id,
-    source, period, adjusts_period,
+    source, period, adjusts_period, reported_cost,
 };
 
 // Element type of the chargeback.token_usage column: looked up when the plans are prepared.
@@ -78,23 +78,39 @@ const UsageColumn kUsageColumns[] = {
     {{"source", "", ""}, TEXTOID, Field::source},
     {{"period", "", ""}, DATEOID, Field::period},
     {{"adjusts_period", "", ""}, DATEOID, Field::adjusts_period},
+    {{"reported_cost", "", "::numeric"}, TEXTOID, Field::reported_cost},  // exact text, validated by the parser
 };
 constexpr int kInsertArgs = sizeof kUsageColumns / sizeof kUsageColumns[0];
 
 Oid element_type(const UsageColumn& c) { return c.elem == kTokenUsage ? g_token_usage_type : c.elem; }
 
-// The INSERT of a batch (cost starts as the list cost; status follows from it), built once.
-// The arrays are expanded in the select list: see unnest_insert.hpp. Call it outside
-// pg_call(): building the text runs C++ destructors.
-const char* insert_sql() {
-    static const std::string sql = [] {
-        std::vector<cb::core::UnnestColumn> columns;
-        for (const UsageColumn& c : kUsageColumns) columns.push_back(c.sql);
-        return cb::core::unnest_insert_sql(
-            "chargeback.usage", columns,
-            {{"cost", "list_cost"}, {"status", "CASE WHEN list_cost IS NULL THEN 'unpriced' ELSE 'priced' END"}});
-    }();
-    return sql.c_str();
+// Columns that a usage table of an older release lacks: the library is replaced before
+// ALTER EXTENSION ... UPDATE runs, and ingestion must go on in between. They are the last
+// entries of kUsageColumns, left out of the INSERT while the table has no such column
+// (reported_cost, 0.3.0).
+constexpr int kNewColumns = 1;
+int g_insert_args = kInsertArgs;  // the columns the prepared INSERT writes
+
+// The INSERT of a batch writing the first `ncolumns` columns (cost starts as the list cost;
+// status follows from it), built once. The arrays are expanded in the select list: see
+// unnest_insert.hpp. Call it outside pg_call(): building the text runs C++ destructors.
+std::string build_insert_sql(int ncolumns) {
+    std::vector<cb::core::UnnestColumn> columns;
+    for (int k = 0; k < ncolumns; ++k) columns.push_back(kUsageColumns[k].sql);
+    return cb::core::unnest_insert_sql(
+        "chargeback.usage", columns,
+        {{"cost", "list_cost"}, {"status", "CASE WHEN list_cost IS NULL THEN 'unpriced' ELSE 'priced' END"}});
+}
+
+struct InsertSql {
+    const char* current;  // every column
+    const char* older;    // without kNewColumns
+};
+
+InsertSql insert_sql() {
+    static const std::string current = build_insert_sql(kInsertArgs);
+    static const std::string older = build_insert_sql(kInsertArgs - kNewColumns);
+    return {current.c_str(), older.c_str()};
 }
 
 // The open month each usage month is booked into (closed ones move on to the next open
@@ -116,7 +132,7 @@ const char* kRejectSql =
 // They are generic plans: a custom plan per batch (the plan cache's default for the first
 // executions, and for good when it costs the same) re-planned every statement, about 4% of
 // a bulk load.
-void prepare_plans(const char* insert_text) {
+void prepare_plans(InsertSql insert_text) {
     if (g_plan_watch.valid && g_insert_plan) return;
     if (g_insert_plan) SPI_freeplan(g_insert_plan);
     if (g_claim_plan) SPI_freeplan(g_claim_plan);
@@ -138,7 +154,10 @@ void prepare_plans(const char* insert_text) {
     Oid insert_types[kInsertArgs];
     for (int k = 0; k < kInsertArgs; ++k)
         insert_types[k] = kUsageColumns[k].elem == kTokenUsage ? g_token_usage_array : get_array_type(kUsageColumns[k].elem);
-    g_insert_plan = SPI_prepare_cursor(insert_text, kInsertArgs, insert_types, CURSOR_OPT_GENERIC_PLAN);
+    bool current = get_attnum(g_plan_watch.relids[0], kUsageColumns[kInsertArgs - 1].sql.name.data()) != InvalidAttrNumber;
+    g_insert_args = current ? kInsertArgs : kInsertArgs - kNewColumns;
+    g_insert_plan = SPI_prepare_cursor(current ? insert_text.current : insert_text.older, g_insert_args, insert_types,
+                                       CURSOR_OPT_GENERIC_PLAN);
     Oid duplicate_types[3] = {text_array, text_array, text_array};
     g_duplicate_plan = SPI_prepare_cursor(kDuplicateSql, 3, duplicate_types, CURSOR_OPT_GENERIC_PLAN);
     Oid reject_types[5] = {text_array, text_array, text_array, text_array, text_array};
@@ -155,7 +174,7 @@ void prepare_plans(const char* insert_text) {
 // PostgreSQL error inside becomes a C++ exception (pg_call).
 template <typename F>
 void with_plans(F&& f) {
-    const char* sql = insert_sql();
+    InsertSql sql = insert_sql();
     pg_call([&] {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
         prepare_plans(sql);
@@ -227,6 +246,7 @@ void put(Column& c, size_t i, Field field, const Batch& b) {
         case Field::source: return set_text(c, i, source_of(u.rec));
         case Field::period: return set_value(c, i, DateADTGetDatum(b.period[i]));
         case Field::adjusts_period: return set_value(c, i, DateADTGetDatum(b.natural[i]), b.period[i] == b.natural[i]);
+        case Field::reported_cost: return set_text(c, i, u.rec.reported_cost);
     }
 }
 
@@ -391,7 +411,7 @@ std::vector<WriteResult> write_usage(const std::vector<cb::core::PricedUsage>& r
     if (nkept > 0) {
         with_plans([&] {
             Datum args[kInsertArgs];
-            for (int k = 0; k < kInsertArgs; ++k)
+            for (int k = 0; k < g_insert_args; ++k)
                 args[k] = make_array(cols[k], static_cast<int>(nkept), element_type(kUsageColumns[k]));
             int rc = SPI_execute_plan(g_insert_plan, args, nullptr, false, 0);
             if (rc != SPI_OK_INSERT) elog(ERROR, "writing usage failed: %s", SPI_result_code_string(rc));

@@ -210,6 +210,17 @@ RETURNS SETOF record
 COMMENT ON FUNCTION chargeback.allocation_compute(jsonb) IS
     'the lines of a run computed from an allocation_input() document (nothing is stored)';
 
+-- Where each pool's cost finally lands when pools pass cost on to other pools (a later step,
+-- or the same step: reciprocal): edges are [pool, target, amount] of one run and currency,
+-- solved exactly in C (src/core/allocation_flow). share is of the pool's outflow (each
+-- pool's shares sum to 1); moved is the outflow times share. For FOCUS split allocation.
+CREATE FUNCTION chargeback.allocation_flow(edges jsonb,
+    OUT pool text, OUT unit text, OUT share numeric, OUT moved numeric)
+RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'cb_allocation_flow' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION chargeback.allocation_flow(jsonb) IS
+    'final share of each pool''s outflow per unit that keeps it, from a run''s [pool, target, amount] edges (pools that pass cost on are followed to the end)';
+
 -- Writes one run of a period; the caller holds the period's lock. The header is per currency
 -- (the engine runs each currency on its own): totals has one entry per currency, and
 -- metered, fixed and total are filled when the run has a single currency.

@@ -1,5 +1,6 @@
 -- The audit log: every change to prices, aliases, org units, memberships, ownership rules,
--- budgets, allocation rules, fixed charges, invoices, outcomes, periods and viewer scopes,
+-- budgets, allocation rules, fixed charges, invoices and their lines, outcomes, periods,
+-- exchange rates and viewer scopes,
 -- one row per changed row, written by statement-level triggers from their transition tables
 -- (import_prices() and bulk loads write thousands of rows in few statements).
 
@@ -20,7 +21,7 @@ COMMENT ON TABLE chargeback.audit_log IS
 COMMENT ON COLUMN chargeback.audit_log.at IS 'start of the statement that made the change';
 COMMENT ON COLUMN chargeback.audit_log.actor IS 'session_user: the role that logged in (SET ROLE and SECURITY DEFINER functions do not change it)';
 COMMENT ON COLUMN chargeback.audit_log.role IS 'the role set with SET ROLE at the time, NULL when none';
-COMMENT ON COLUMN chargeback.audit_log.object IS 'table changed: price, model_alias, org_unit, membership, ownership_rule, budget, allocation_rule, fixed_charge, invoice, activity_outcome, period, view_grant';
+COMMENT ON COLUMN chargeback.audit_log.object IS 'table changed: price, model_alias, org_unit, membership, ownership_rule, budget, allocation_rule, fixed_charge, invoice, invoice_line, activity_outcome, period, view_grant, fx_rate';
 COMMENT ON COLUMN chargeback.audit_log.old IS 'the row before (update, delete), as jsonb';
 COMMENT ON COLUMN chargeback.audit_log.new IS 'the row after (insert, update), as jsonb';
 COMMENT ON COLUMN chargeback.audit_log.xact IS 'transaction that made the change (groups the rows of one change)';
@@ -69,7 +70,7 @@ BEGIN
         ('invoice', '''provider'', ''period'', ''currency'''),
         ('activity_outcome', '''period'', ''org_unit_id'', ''activity_type'''),
         ('period', '''period'''), ('view_grant', '''role'', ''org_unit_id'''),
-        ('fx_rate', '''fx_rate_id''')) AS v (tab, keys)
+        ('fx_rate', '''fx_rate_id'''), ('invoice_line', '''invoice_line_id''')) AS v (tab, keys)
     LOOP
         EXECUTE format('CREATE TRIGGER audit_insert AFTER INSERT ON chargeback.%I REFERENCING NEW TABLE AS new_rows '
                        'FOR EACH STATEMENT EXECUTE FUNCTION chargeback.audit_changes(%s)', t.tab, t.keys);

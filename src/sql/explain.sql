@@ -48,11 +48,12 @@ AS $$
                   WHERE c.n <> 0 AND p.price_id IS NOT NULL),
         'list_cost', u.list_cost,
         'cost', u.cost,
-        'currency', u.currency)
+        'currency', u.currency,
+        'reported_cost', u.reported_cost)
     FROM chargeback.usage u
     JOIN chargeback.org_unit o ON o.org_unit_id = u.org_unit_id
     LEFT JOIN chargeback.price p ON p.price_id = u.price_id
     WHERE u.usage_id = explain.usage_id
 $$;
 COMMENT ON FUNCTION chargeback.explain(bigint) IS
-    'why a usage row costs what it costs and who owns it: owner and reason/rule, price row, rates, cost per class';
+    'why a usage row costs what it costs and who owns it: owner and reason/rule, price row, rates, cost per class, and the cost the provider reported (NULL when none)';

@@ -267,10 +267,12 @@ COMMENT ON COLUMN chargeback.focus_1_2."x_ServiceTier" IS 'service tier of the r
 -- columns (ServiceProviderName, HostProviderName, ContractApplied) and allocation runs as
 -- split cost allocation: the period's run (the final one of a closed month, else the newest
 -- draft) shares each pool's cost (a shared line with a negative amount: the pool's org unit,
--- or unattributed) out to the units its positive shared lines name. Each Usage row of a pool
--- (the origin charge) is replaced by one allocated charge per receiving unit, in proportion to
--- what the run moved to it; the pricing quantity is split in whole tokens (whole units for
--- requests, searches and months) by largest remainder, so each allocated row keeps
+-- or unattributed) out to the units its positive shared lines name, and a receiving unit that
+-- is itself a pool passes its part on, to the units that keep it (allocation_flow). Each Usage
+-- row of a pool (the origin charge) is replaced by one allocated charge per unit that keeps
+-- part of it, in proportion to what the run moved there; the pricing quantity is split in
+-- whole tokens (whole units for requests, searches and months) by largest remainder, so each
+-- allocated row keeps
 -- ListUnitPrice x PricingQuantity = ListCost and the allocated rows sum exactly to the origin
 -- charge. Only roles that see every unit get the split (a viewer would see part of a pool's
 -- targets); others get the origin charges.
@@ -294,14 +296,24 @@ pool AS (
     JOIN chargeback.org_unit u ON u.org_unit_id = l.org_unit_id AND u.code = l.source
     WHERE l.component = 'shared' AND l.amount < 0
 ),
-target AS (
-    SELECT p.run_id, r.model, p.period, p.currency, p.pool_code, u.code, u.name, u.cost_center, sum(l.amount) AS weight
+-- What each pool moved to each unit, followed to the units that keep it: a pool that
+-- receives from another passes that on too (allocation_flow).
+edge AS (
+    SELECT p.run_id, p.period, p.currency, p.pool_code, u.code AS target_code, sum(l.amount) AS amount
     FROM pool p
-    JOIN run r ON r.run_id = p.run_id
     JOIN chargeback.allocation_line l ON l.run_id = p.run_id AND l.source = p.source AND l.currency = p.currency
                                       AND l.component = 'shared' AND l.amount > 0
     JOIN chargeback.org_unit u ON u.org_unit_id = l.org_unit_id
-    GROUP BY p.run_id, r.model, p.period, p.currency, p.pool_code, u.code, u.name, u.cost_center
+    GROUP BY p.run_id, p.period, p.currency, p.pool_code, u.code
+),
+target AS (
+    SELECT e.run_id, r.model, e.period, e.currency, x.pool AS pool_code, u.code, u.name, u.cost_center,
+           x.moved AS weight
+    FROM (SELECT run_id, period, currency, jsonb_agg(jsonb_build_array(pool_code, target_code, amount)) AS edges
+          FROM edge GROUP BY run_id, period, currency) e
+    JOIN run r ON r.run_id = e.run_id
+    CROSS JOIN LATERAL chargeback.allocation_flow(e.edges) x
+    JOIN chargeback.org_unit u ON u.code = x.unit
 ),
 split AS (
     -- Each origin charge (a Usage row of a pool) is identified by its month, day, owner,
@@ -401,7 +413,7 @@ COMMENT ON COLUMN chargeback.focus."ServiceProviderName" IS 'who makes the servi
 COMMENT ON COLUMN chargeback.focus."HostProviderName" IS 'who hosts the service (FOCUS 1.3): the service provider';
 COMMENT ON COLUMN chargeback.focus."ContractApplied" IS 'contract commitments applied: always NULL (no contract commitments are recorded)';
 COMMENT ON COLUMN chargeback.focus."AllocatedMethodId" IS 'split cost allocation: pg_chargeback.<allocation model> of the run that shared this pool''s cost; NULL for charges not split';
-COMMENT ON COLUMN chargeback.focus."AllocatedMethodDetails" IS 'JSON: Elements [{AllocatedRatio, UsageUnit Allocated Cost, UsageQuantity: what the run moved to the unit from the pool}], x_RunId, x_Pool';
+COMMENT ON COLUMN chargeback.focus."AllocatedMethodDetails" IS 'JSON: Elements [{AllocatedRatio, UsageUnit Allocated Cost, UsageQuantity: what the run moved from the pool to the unit, through any pools between}], x_RunId, x_Pool';
 COMMENT ON COLUMN chargeback.focus."AllocatedResourceId" IS 'org unit code receiving this allocated charge';
 COMMENT ON COLUMN chargeback.focus."AllocatedResourceName" IS 'org unit name receiving this allocated charge';
 COMMENT ON COLUMN chargeback.focus."AllocatedTags" IS 'x_Department and x_CostCenter of the receiving unit';

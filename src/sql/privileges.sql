@@ -43,7 +43,7 @@ GRANT INSERT ON chargeback.usage_inbox, chargeback.usage_inbox_text TO chargebac
 GRANT SELECT ON chargeback.showback, chargeback.daily_spend, chargeback.unit_costs, chargeback.focus,
                 chargeback.focus_1_2, chargeback.focus_invoice_detail, chargeback.focus_billing_period,
                 chargeback.data_quality, chargeback.budget_status, chargeback.journal, chargeback.unpriced_usage,
-                chargeback.spend_anomaly
+                chargeback.spend_anomaly, chargeback.cost_drift
     TO chargeback_viewer;
 GRANT SELECT ON chargeback.usage, chargeback.daily_rollup, chargeback.activity_outcome,
                 chargeback.budget, chargeback.budget_spend, chargeback.budget_event, chargeback.reservation,
@@ -97,7 +97,8 @@ GRANT EXECUTE ON FUNCTION chargeback.sees_all(), chargeback.visible_org_units(),
 -- budget bookkeeping are written only by the extension (ingest, reprice, triggers).
 GRANT INSERT, UPDATE, DELETE ON chargeback.price, chargeback.model_alias, chargeback.org_unit, chargeback.membership,
                                 chargeback.ownership_rule, chargeback.budget, chargeback.allocation_rule,
-                                chargeback.fixed_charge, chargeback.invoice, chargeback.activity_outcome
+                                chargeback.fixed_charge, chargeback.invoice, chargeback.activity_outcome,
+                                chargeback.invoice_line
     TO chargeback_admin;
 GRANT INSERT, UPDATE ON chargeback.period TO chargeback_admin;
 GRANT INSERT ON chargeback.period_event TO chargeback_admin;
@@ -122,7 +123,8 @@ GRANT EXECUTE ON FUNCTION chargeback.set_price(text, text, chargeback.token_rate
                           chargeback.grant_view(name, text), chargeback.revoke_view(name, text),
                           chargeback.xact_lock(text), chargeback.archive_usage(date, text),
                           chargeback.allocation_compute(jsonb), chargeback.detect_anomalies(date, numeric),
-                          chargeback.set_fx_rate(text, text, numeric, timestamptz)
+                          chargeback.set_fx_rate(text, text, numeric, timestamptz),
+                          chargeback.import_cost_report(text, jsonb)
     TO chargeback_admin;
 
 -- Exchange rates are not secret: whoever reads a report may convert it.
@@ -130,6 +132,10 @@ GRANT SELECT ON chargeback.fx_rate TO chargeback_viewer;
 GRANT EXECUTE ON FUNCTION chargeback.fx_rate_at(text, text, timestamptz), chargeback.allocation_lines_in(bigint, text),
                           chargeback.journal_in(text), chargeback.showback_in(date, text)
     TO chargeback_viewer, chargeback_analyst;
+
+-- chargeback.focus (security invoker) follows split allocation through pools with it; bounded
+-- by the engine's limits (100 pools) and cancellable.
+GRANT EXECUTE ON FUNCTION chargeback.allocation_flow(jsonb) TO chargeback_viewer, chargeback_analyst;
 
 -- statement_html(period, org_unit) renders what its caller may read (SECURITY INVOKER over
 -- the views above): for viewers and analysts.

@@ -175,7 +175,7 @@ CREATE POLICY usage_rejected_read ON chargeback.usage_rejected FOR SELECT USING 
 ALTER TABLE chargeback.usage_duplicate ENABLE ROW LEVEL SECURITY;
 CREATE POLICY usage_duplicate_read ON chargeback.usage_duplicate FOR SELECT USING ((SELECT chargeback.sees_all()));
 
--- Invoices and fixed charges are the whole company's (the FOCUS views read them): analysts
+-- Invoices, their daily lines and fixed charges are the whole company's (the FOCUS views read them): analysts
 -- only (a viewer's FOCUS export has its units' usage, not the invoice true-ups).
 ALTER TABLE chargeback.invoice ENABLE ROW LEVEL SECURITY;
 CREATE POLICY invoice_read ON chargeback.invoice FOR SELECT USING ((SELECT chargeback.sees_all()));
@@ -183,6 +183,9 @@ CREATE POLICY invoice_admin ON chargeback.invoice TO chargeback_admin USING (tru
 ALTER TABLE chargeback.fixed_charge ENABLE ROW LEVEL SECURITY;
 CREATE POLICY fixed_charge_read ON chargeback.fixed_charge FOR SELECT USING ((SELECT chargeback.sees_all()));
 CREATE POLICY fixed_charge_admin ON chargeback.fixed_charge TO chargeback_admin USING (true) WITH CHECK (true);
+ALTER TABLE chargeback.invoice_line ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoice_line_read ON chargeback.invoice_line FOR SELECT USING ((SELECT chargeback.sees_all()));
+CREATE POLICY invoice_line_admin ON chargeback.invoice_line TO chargeback_admin USING (true) WITH CHECK (true);
 
 -- A role reads its own scopes (visible_org_units() reads them as the caller).
 ALTER TABLE chargeback.view_grant ENABLE ROW LEVEL SECURITY;

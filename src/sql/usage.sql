@@ -24,7 +24,8 @@ CREATE TABLE chargeback.usage (
     price_id bigint,
     owner_reason text NOT NULL,
     owner_rule_id bigint,
-    adjusts_period date
+    adjusts_period date,
+    reported_cost numeric
 ) PARTITION BY RANGE (period);
 -- The parent carries no index: each partition gets its own primary key (usage_id, period)
 -- and BRIN index on occurred_at when ensure_partitions() makes it. pg_dump restores a
@@ -42,6 +43,8 @@ COMMENT ON COLUMN chargeback.usage.cost IS 'cost charged (list cost today); NULL
 COMMENT ON COLUMN chargeback.usage.status IS 'priced, or unpriced when no catalog price matched (see chargeback.unpriced_usage)';
 COMMENT ON COLUMN chargeback.usage.adjusts_period IS
     'for usage that arrived after its month was closed: that month (the row is booked into the next open one as an adjustment)';
+COMMENT ON COLUMN chargeback.usage.reported_cost IS
+    'the provider''s or gateway''s own cost of the request in USD, exactly as its payload said (OpenRouter usage.cost, LiteLLM spend); NULL when the payload has none; never used to price (see chargeback.cost_drift)';
 COMMENT ON COLUMN chargeback.usage.owner_reason IS 'explicit, rule, membership or unattributed (see chargeback.explain)';
 -- The parent has no rows of its own (its partitions are ordinary tables to pg_dump): only
 -- its id sequence is registered.

@@ -10,6 +10,7 @@
 //   - token counts are never negative; text fields are valid UTF-8 without NUL, the provider
 //     is normalized, attrs is an object whose dump() jsonb accepts (no \u0000);
 //   - occurred_at survives the ISO text round trip;
+//   - a reported cost is plain non-negative decimal text (numeric input takes it as is);
 //   - a priced record has a normalized tier, a time in 2000-2099, an owner, and an exact
 //     non-negative cost (or 22003, never a wrap).
 #include "parser_harness.hpp"
@@ -105,6 +106,13 @@ void check_record(const UsageRecord& r) {
     if (!r.attrs.is_object()) fuzz_fail("attrs is not an object");
     std::string attrs = r.attrs.dump();  // the glue's jsonb_datum(r.attrs.dump()); throws on bad UTF-8
     if (attrs.find("\\u0000") != std::string::npos) fuzz_fail("attrs hold a NUL (jsonb rejects \\u0000)", attrs);
+    if (!r.reported_cost.empty()) {
+        bool overflow = false;
+        std::optional<ParsedDecimal> d = parse_decimal(r.reported_cost, &overflow);
+        if (!d || overflow || d->negative ||
+            r.reported_cost.find_first_not_of("0123456789.") != std::string::npos)
+            fuzz_fail("reported_cost is not plain non-negative decimal text", r.reported_cost);
+    }
     if (r.occurred_at) {
         std::string iso = format_iso_timestamp(*r.occurred_at);
         std::optional<Timestamp> back = parse_iso_timestamp(iso);

@@ -23,7 +23,10 @@
 //   audio_output   = completion_tokens_details.audio_tokens
 //   output         = completion_tokens - reasoning - audio_output
 //   web_searches   = server_tool_use.web_search_requests
-//   requests = 1; `spend` is ignored: costs come from our own prices.
+//   requests = 1
+//   reported_cost  = spend (USD, what LiteLLM computed and booked), else response_cost (the
+//                    StandardLoggingPayload's name for it): kept beside our exact cost
+//                    (chargeback.cost_drift), never used to price.
 //   attrs: api_key (the hashed key), user, end_user, team_id, model_group (when non-empty),
 //          tags (request_tags), team (metadata.user_api_key_team_alias),
 //          api_key_alias (metadata.user_api_key_alias), litellm_cache_hit (true when LiteLLM
@@ -165,6 +168,8 @@ void parse_row(const json& row, const std::string& where, std::vector<UsageRecor
     r.request_id = uj::text(row, "request_id", where);
     r.occurred_at = uj::time(row, "startTime", where);
     r.tokens = t;
+    r.reported_cost = uj::decimal(row, "spend", where);
+    if (r.reported_cost.empty()) r.reported_cost = uj::decimal(row, "response_cost", where);
 
     parsers::copy_text_attr(r.attrs, "api_key", row, "api_key", where);
     parsers::copy_text_attr(r.attrs, "user", row, "user", where);

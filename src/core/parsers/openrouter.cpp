@@ -14,7 +14,10 @@
 //     output      = completion_tokens - completion_tokens_details.reasoning_tokens
 //                   - .audio_tokens - .image_tokens
 //   web_searches = usage.server_tool_use_details.web_search_requests (billed per search)
-//   usage.cost and cost_details are ignored: costs are computed from our own prices.
+//   reported_cost = usage.cost, the credits (USD) OpenRouter charged; for a BYOK request
+//   (usage.is_byok true) OpenRouter's fee is usage.cost and the upstream provider bills
+//   cost_details.upstream_inference_cost on the user's own key, so the reported cost is their
+//   sum. Kept beside our exact cost (chargeback.cost_drift), never used to price.
 //   provider = "openrouter"; the upstream that served it ("provider": "Anthropic") goes to
 //   attrs.upstream_provider.
 #include "openai_common.hpp"
@@ -28,6 +31,13 @@ void parse_openrouter(const nlohmann::json& doc, std::vector<UsageRecord>& out) 
         r.tokens.set(TokenClass::web_searches,
                      usage_json::count(*st, "web_search_requests", "usage.server_tool_use_details"));
     parsers::copy_text_attr(r.attrs, "upstream_provider", doc, "provider", "");
+    r.reported_cost = usage_json::decimal(usage, "cost", "usage");
+    const nlohmann::json* byok = usage_json::member(usage, "is_byok", "usage");
+    if (byok && byok->is_boolean() && byok->get<bool>() && !r.reported_cost.empty())
+        if (const nlohmann::json* cd = usage_json::object_member(usage, "cost_details", "usage"))
+            r.reported_cost = usage_json::decimal_sum(
+                r.reported_cost, usage_json::decimal(*cd, "upstream_inference_cost", "usage.cost_details"),
+                "usage.cost + usage.cost_details.upstream_inference_cost");
     out.push_back(std::move(r));
 }
 
