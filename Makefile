@@ -28,7 +28,7 @@ UPGRADES = $(notdir $(patsubst %.sql.in,%.sql,$(wildcard src/sql/upgrades/*.sql.
 DATA = $(sort $(wildcard src/sql/released/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADES)
 
-REGRESS = guard token_usage token_rates cost builtin_catalog price_catalog model_resolution import_prices parallel_sum attribution ingest_formats ingest_bulk reprice ingest_hostile budgets budget_spend allocate allocation fx jobs showback focus anomaly statement security security_temp_objects security_holds reconcile archive plpgsql_check oldextversions
+REGRESS = guard token_usage token_rates cost builtin_catalog price_catalog model_resolution import_prices parallel_sum attribution ingest_formats ingest_bulk reprice billing_channels ingest_hostile budgets budget_spend allocate allocation fx jobs showback focus anomaly statement security security_temp_objects security_holds reconcile archive plpgsql_check oldextversions
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 ISOLATION = price_cache set_price_race ingest_same_request budget_race budget_cache close_race reprice_close_race rollup_race budget_notify lock_stall anomaly_notify
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/results --load-extension=$(EXTENSION)

@@ -8,6 +8,13 @@ SET timezone = 'UTC';
 INSERT INTO price (provider, model, service_tier, min_prompt_tokens, rates, valid_from, valid_to, source)
 SELECT provider, model, service_tier, min_prompt_tokens, rates, '2025-01-01', '2025-11-01', 'history'
 FROM price WHERE source = 'builtin';
+-- Vertex AI is a channel of its own (provider vertex_ai: the Vertex response and LiteLLM's
+-- vertex_ai row below); the built-in list has the Gemini API's prices only. The Vertex prices
+-- of the two models, as LiteLLM's catalog gives them for Vertex AI:
+-- (as history up to 2026: import_prices has priced vertex_ai gemini-2.5-flash from then on)
+INSERT INTO price (provider, model, service_tier, min_prompt_tokens, rates, valid_from, valid_to, source)
+VALUES ('vertex_ai', 'gemini-2.5-flash', 'standard', 0, 'input=0.3 cache_read=0.03 output=2.5 audio_input=1 USD', '2025-01-01', '2026-01-01', 'history'),
+       ('vertex_ai', 'gemini-2.5-pro', 'standard', 0, 'input=1.25 cache_read=0.125 output=10 USD', '2025-01-01', '2026-01-01', 'history');
 
 \set f `cat test/fixtures/openai_chat/basic.json`
 SELECT ingest(:'f'::jsonb, '{"user": "ana@acme.test"}') AS openai_chat;
@@ -56,7 +63,7 @@ SELECT ingest('{"provider": "openai", "model": "gpt-4o-mini", "request_id": "can
 --    Bedrock Claude 3.7 profile have no catalog price: unpriced, visible, never dropped
 --  litellm claude-sonnet-4-5 (3/0.3/3.75/6/15): (1200*3 + 15000*0.3 + 2000*3.75 + 1000*6 + 850*15)/1e6 = 0.03435
 --  litellm gpt-4o (2.5/1.25/10): (476*2.5 + 1024*1.25 + 200*10)/1e6 = 0.00447
---  litellm gemini-2.5-pro (1.25/10, thinking at output): (5000*1.25 + 1800*10)/1e6 = 0.02425
+--  litellm vertex_ai gemini-2.5-pro (Vertex 1.25/10, thinking at output): (5000*1.25 + 1800*10)/1e6 = 0.02425
 --  anthropic claude-sonnet-4 (3/0.3/3.75/6/15, search 0.01): (2095*3 + 14000*0.3 + 1500*3.75 + 1000*6 + 503*15)/1e6 + 2*0.01 = 0.049655
 --  claude-3-7-sonnet, priority tier has no row so standard applies: (1024*3 + 2048*3.75 + 1256*15)/1e6 = 0.029592
 --  usage report sonnet-4: (1500*3 + 200*0.3 + 500*3.75 + 1000*6 + 500*15)/1e6 + 10*0.01 = 0.119935
@@ -64,7 +71,7 @@ SELECT ingest('{"provider": "openai", "model": "gpt-4o-mini", "request_id": "can
 --  usage report sonnet-4, prompt 1,190,000 > 200k: long-context row (6/0.6/7.5/22.5): (250000*6 + 900000*0.6 + 40000*7.5 + 12000*22.5)/1e6 = 2.61
 --  usage report sonnet-4-5: (3000*3 + 800*15)/1e6 = 0.021
 --  gemini-2.5-flash (0.3/0.03/2.5, image input at input): (4540*0.3 + 8192*0.03 + 258*0.3 + (412+1632)*2.5)/1e6 = 0.00679516
---  vertex audio (audio in 1.0, audio out at output 2.5): (320*0.3 + 1600*0.03 + 1600*1 + (100+800)*2.5)/1e6 = 0.003994
+--  vertex audio, Vertex prices (audio in 1.0, audio out at output 2.5): (320*0.3 + 1600*0.03 + 1600*1 + (100+800)*2.5)/1e6 = 0.003994
 --  bedrock converse sonnet-4-5 (3/0.3/3.75/15): (1250*3 + 6000*0.3 + 2000*3.75 + 342*15)/1e6 = 0.01818
 --  canonical gpt-4o-mini: (1000*0.15 + 100*0.6)/1e6 = 0.00021
 --  The OTLP span of the o4-mini call repeats the chat completion's id: a duplicate, not charged again.

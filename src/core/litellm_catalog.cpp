@@ -7,6 +7,7 @@
 #include "token_class.hpp"
 #include "utf8.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <utility>
@@ -179,11 +180,16 @@ bool has_cost(const json& entry, const char* field) {
 }
 
 std::string map_provider(std::string_view p) {
-    // LiteLLM's routing names onto the catalog's providers; normalize_provider knows most of
-    // them, but the vertex_ai-* family is open-ended so it is matched by prefix here.
-    if (p.substr(0, 10) == "vertex_ai-" || p == "vertex_ai" || p == "gemini") return "google";
+    // LiteLLM's routing names onto the catalog's providers, one per billing channel:
+    // gemini (the Gemini API) -> google; vertex_ai and the open-ended vertex_ai-* family
+    // (vertex_ai-language-models, vertex_ai-anthropic_models, ...) -> vertex_ai; azure (Azure
+    // OpenAI) and azure_text -> azure; azure_ai (Azure AI Foundry: Claude, Llama, ... on
+    // Azure) stays azure_ai. normalize_provider knows the rest.
+    if (p.substr(0, 10) == "vertex_ai-" || p == "vertex_ai") return "vertex_ai";
+    if (p == "gemini") return "google";
     if (p == "bedrock" || p == "bedrock_converse") return "bedrock";
-    if (p == "azure" || p == "azure_ai") return "azure";
+    if (p == "azure" || p == "azure_text") return "azure";
+    if (p == "azure_ai") return "azure_ai";
     if (p == "text-completion-openai") return "openai";
     if (p == "cohere_chat") return "cohere";
     return normalize_provider(p);
@@ -209,7 +215,12 @@ std::string row_key(const std::string& provider, const std::string& model, const
 class Importer {
 public:
     void entry(const std::string& key, const json& value);
-    CatalogImport take() { return std::move(out_); }
+    // Rows in key byte order (then tier, then threshold), whichever pass read their key.
+    CatalogImport take() {
+        std::stable_sort(out_.prices.begin(), out_.prices.end(),
+                         [](const ImportedPrice& a, const ImportedPrice& b) { return a.entry < b.entry; });
+        return std::move(out_);
+    }
 
 private:
     void problem(const std::string& key, std::string reason) {
@@ -365,15 +376,23 @@ void Importer::entry(const std::string& key, const json& value) {
         }
     }
 
-    // Two keys may name one catalog row ("azure/gpt-4o" and "azure_ai/gpt-4o"): identical
-    // prices merge silently; different ones keep the first key and reject the later entry
-    // whole.
+    // Two keys may name one catalog row ("openai/gpt-4o" and "gpt-4o"): identical prices
+    // merge silently; different ones keep the first key and reject the later entry whole.
+    // Keys that name their route ("vertex_ai/...", "gemini/...") come first (parse_litellm_-
+    // catalog), so a bare key that disagrees with the routed key of its own channel is a
+    // duplicate LiteLLM keeps for its default routing, often copied from another channel's
+    // page: the routed key's prices stand and the bare key is noted, not a conflict.
     std::vector<std::string> keys;
     for (const Row& r : rows) {
         keys.push_back(row_key(provider, std::string(model), r));
         auto s = seen_.find(keys.back());
         if (s != seen_.end() && !rates_equal(out_.prices[s->second].rates, r.rates)) {
-            problem(key, "conflicts with " + out_.prices[s->second].entry);
+            const std::string& first = out_.prices[s->second].entry;
+            if (key.find('/') == std::string::npos && first.find('/') != std::string::npos)
+                note(key, "", "same " + provider + " model as " + first +
+                                  ", whose prices are kept (the key that names its route)");
+            else
+                problem(key, "conflicts with " + first);
             return;
         }
     }
@@ -399,7 +418,11 @@ CatalogImport parse_litellm_catalog(std::string_view json_text) {
                     "pass the contents of LiteLLM's model_prices_and_context_window.json");
     Importer importer;
     // nlohmann's object is a std::map: iteration is in key byte order, hence deterministic.
-    for (auto it = doc.begin(); it != doc.end(); ++it) importer.entry(it.key(), it.value());
+    // Keys that name their route ("gemini/...", "vertex_ai/...") go first: they are the
+    // channel's own entries, and win over a bare key for the same catalog row.
+    for (bool routed : {true, false})
+        for (auto it = doc.begin(); it != doc.end(); ++it)
+            if ((it.key().find('/') != std::string::npos) == routed) importer.entry(it.key(), it.value());
     return importer.take();
 }
 

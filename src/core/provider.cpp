@@ -21,14 +21,22 @@ struct Alias {
     const char* to;
 };
 
+// The catalog prices a channel, the one that bills the call: the Gemini API (`google`) and
+// Vertex AI (`vertex_ai`, Gemini and the partner models such as Claude on Vertex) are billed
+// apart and at different prices, and so are Azure OpenAI (`azure`) and Azure AI Foundry's
+// model inference (`azure_ai`: Claude, Llama, Mistral, DeepSeek, ... on Azure). The
+// OpenTelemetry GenAI names (gen_ai.provider.name) map onto them: gcp.gemini -> google,
+// gcp.vertex_ai -> vertex_ai, azure.ai.openai -> azure, azure.ai.inference -> azure_ai;
+// gcp.gen_ai ("any Google generative AI endpoint") says no channel and stays with google.
 constexpr Alias kProviderAliases[] = {
-    {"gcp.gemini", "google"},      {"gcp.vertex_ai", "google"},   {"gcp.gen_ai", "google"},
-    {"gemini", "google"},          {"vertex_ai", "google"},       {"vertexai", "google"},
-    {"google_genai", "google"},    {"google.genai", "google"},    {"aws.bedrock", "bedrock"},
-    {"aws_bedrock", "bedrock"},    {"amazon_bedrock", "bedrock"}, {"bedrock_converse", "bedrock"},
-    {"azure.ai.openai", "azure"},  {"az.ai.openai", "azure"},     {"azure_openai", "azure"},
-    {"azure.ai.inference", "azure"}, {"az.ai.inference", "azure"}, {"azure_ai", "azure"},
-    {"mistral_ai", "mistral"},     {"mistralai", "mistral"},      {"cohere_chat", "cohere"},
+    {"gcp.gemini", "google"},          {"gcp.gen_ai", "google"},         {"gemini", "google"},
+    {"google_genai", "google"},        {"google.genai", "google"},       {"google_ai_studio", "google"},
+    {"gcp.vertex_ai", "vertex_ai"},    {"vertexai", "vertex_ai"},        {"vertex", "vertex_ai"},
+    {"google_vertex_ai", "vertex_ai"}, {"google.vertex_ai", "vertex_ai"}, {"aws.bedrock", "bedrock"},
+    {"aws_bedrock", "bedrock"},        {"amazon_bedrock", "bedrock"},    {"bedrock_converse", "bedrock"},
+    {"azure.ai.openai", "azure"},      {"az.ai.openai", "azure"},        {"azure_openai", "azure"},
+    {"azure.ai.inference", "azure_ai"}, {"az.ai.inference", "azure_ai"}, {"azure_ai_foundry", "azure_ai"},
+    {"mistral_ai", "mistral"},         {"mistralai", "mistral"},         {"cohere_chat", "cohere"},
     {"text-completion-openai", "openai"},
 };
 
@@ -46,7 +54,7 @@ std::string normalize_provider(std::string_view name) {
     if (!ok)
         throw Error(sqlstate::invalid_parameter_value,
                     "invalid provider name \"" + std::string(name) + "\"",
-                    {}, "use a lower-case word such as openai, anthropic, google, bedrock, azure");
+                    {}, "use a lower-case word such as openai, anthropic, google, vertex_ai, bedrock, azure, azure_ai");
     return p;
 }
 
@@ -58,8 +66,10 @@ std::string normalize_service_tier(std::string_view tier) {
         t == "standard_only" || t == "scale" || t == "reserved" || t.empty())
         return "standard";
     if (t == "batch" || t == "batches") return "batch";
-    if (t == "flex") return "flex";
-    if (t == "priority") return "priority";
+    // Anthropic's usage report groups by priority_on_demand (Priority Tier bought on demand)
+    // and flex_discount as well: priced at the priority and flex rows.
+    if (t == "flex" || t == "flex_discount") return "flex";
+    if (t == "priority" || t == "priority_on_demand") return "priority";
     throw Error(sqlstate::invalid_parameter_value,
                 "invalid service tier \"" + std::string(tier) + "\"",
                 {}, "valid service tiers: standard, batch, flex, priority");

@@ -7,9 +7,10 @@
 
 namespace cb::core {
 
-// Lower-cases and maps aliases onto the catalog's provider names: OpenTelemetry's
-// gcp.gemini / gcp.vertex_ai -> google, aws.bedrock -> bedrock, azure.ai.openai -> azure,
-// LiteLLM's vertex_ai / gemini -> google, and so on. Any other word made of [a-z0-9_.-]
+// Lower-cases and maps aliases onto the catalog's provider names, one per billing channel:
+// OpenTelemetry's gcp.gemini -> google (the Gemini API), gcp.vertex_ai -> vertex_ai (Vertex
+// AI), aws.bedrock -> bedrock, azure.ai.openai -> azure (Azure OpenAI), azure.ai.inference ->
+// azure_ai (Azure AI Foundry); LiteLLM's gemini -> google, and so on. Any other word made of [a-z0-9_.-]
 // is a provider of the user's own. Throws 22023 for an empty or malformed name.
 std::string normalize_provider(std::string_view name);
 

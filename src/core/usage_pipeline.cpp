@@ -4,6 +4,9 @@
 #include "error.hpp"
 #include "provider.hpp"
 
+#include <optional>
+#include <string_view>
+
 namespace cb::core {
 
 namespace {
@@ -28,7 +31,35 @@ void check_attr_lengths(const nlohmann::json& attrs) {
     }
 }
 
+// "200k" -> 200000, "1M" -> 1000000, "0" -> 0; nullopt for anything else.
+std::optional<int64_t> window_bound(std::string_view t) {
+    int64_t unit = 1;
+    if (!t.empty() && (t.back() == 'k' || t.back() == 'K')) unit = 1000, t.remove_suffix(1);
+    else if (!t.empty() && (t.back() == 'm' || t.back() == 'M')) unit = 1000000, t.remove_suffix(1);
+    if (t.empty() || t.size() > 9) return std::nullopt;
+    int64_t n = 0;
+    for (char c : t) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + (c - '0');
+    }
+    return n * unit;
+}
+
 }  // namespace
+
+int64_t priced_prompt_tokens(const TokenUsage& tokens, const nlohmann::json& attrs) {
+    const int64_t prompt = prompt_tokens(tokens);
+    if (!attrs.is_object()) return prompt;
+    auto it = attrs.find("context_window");
+    if (it == attrs.end() || !it->is_string()) return prompt;
+    std::string_view w = it->get_ref<const std::string&>();
+    size_t dash = w.find('-');
+    if (dash == std::string_view::npos) return prompt;
+    auto lo = window_bound(w.substr(0, dash)), hi = window_bound(w.substr(dash + 1));
+    if (!lo || !hi || *hi <= *lo) return prompt;
+    const int64_t floor = *lo > 0 ? *lo + 1 : 0;
+    return prompt < floor ? floor : prompt > *hi ? *hi : prompt;
+}
 
 PricedUsage price_and_attribute(UsageRecord rec, Timestamp now, PriceCatalog& catalog,
                                 const Attribution& owners, const RegexSearch& search,
@@ -65,7 +96,7 @@ PricedUsage price_and_attribute(UsageRecord rec, Timestamp now, PriceCatalog& ca
     check_field_length("activity_type", out.activity_type);
     check_field_length("activity_id", out.activity_id);
     const PriceRow* row = catalog.find(rec.provider, rec.model, *rec.occurred_at, rec.service_tier,
-                                       prompt_tokens(rec.tokens), search);
+                                       priced_prompt_tokens(rec.tokens, rec.attrs), search);
     if (row) {
         out.price_id = row->price_id;
         out.list_cost = cost_text(rec.tokens, row->rates);

@@ -28,6 +28,15 @@ struct PricedUsage {
 inline constexpr Timestamp kMinUsageTime = 0;                     // 2000-01-01
 inline constexpr Timestamp kMaxUsageTime = 3155760000LL * 1000000;  // 2100-01-01
 
+// The prompt size that picks a long-context price (min_prompt_tokens): the record's prompt
+// (prompt_tokens()), unless its attrs carry a "context_window" bucket "<lo>-<hi>" ("0-200k",
+// "200k-1M", as Anthropic's usage report groups them): an aggregated row sums many requests,
+// so its prompt is clamped into the bucket, above lo (when lo > 0) and at most hi. A report
+// row of 0-200k requests is then priced at the base row whatever its total, a 200k-1M row at
+// the long-context one. chargeback.priced_prompt_tokens() in SQL (reprice) is the same rule.
+int64_t priced_prompt_tokens(const TokenUsage& tokens, const nlohmann::json& attrs);
+
+
 // Throws Error for a record that cannot be stored: 22023 for no provider, no model or a time
 // outside the accepted range; 22001 for a text longer than its limit (kFieldLimits: provider,
 // model, service_tier, request_id, and the attrs principal/user, project, org_unit,

@@ -21,6 +21,9 @@
 -- Model names are the undated base names used by the providers; dated snapshots
 -- (e.g. claude-sonnet-4-5-20250929) resolve to them. Bedrock rows use the
 -- Bedrock model IDs.
+-- Providers are billing channels (price.sql): the `google` rows are the Gemini
+-- API's. Vertex AI (`vertex_ai`) and Azure AI Foundry (`azure_ai`) bill their own
+-- prices, which this list does not carry: import them or set them.
 
 INSERT INTO chargeback.price
     (provider, model, service_tier, min_prompt_tokens, rates, valid_from, source)

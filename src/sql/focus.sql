@@ -9,20 +9,27 @@
 -- x_BillingPeriod (a date) is there to filter on (it reaches the rollup's primary key).
 -- sql/focus.sql checks every MUST rule of the FOCUS 1.2 rule model that applies.
 
--- Product names for FOCUS: the service, who provides it and who invoices it.
+-- Product names for FOCUS: the service, who provides it and who invoices it. The provider is
+-- the channel that bills the call (Gemini API `google` or Vertex AI `vertex_ai`, Azure OpenAI
+-- `azure` or Azure AI Foundry `azure_ai`); the model's developer is PublisherName (focus_model()),
+-- so Claude on Vertex AI is ServiceName 'Vertex AI', ServiceProviderName 'Google', PublisherName
+-- 'Anthropic' (FOCUS's host/publisher split).
 CREATE FUNCTION chargeback.focus_service(provider text, OUT service_name text, OUT provider_name text, OUT invoice_issuer text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE provider
              WHEN 'openai' THEN 'OpenAI API' WHEN 'anthropic' THEN 'Claude API' WHEN 'google' THEN 'Gemini API'
+             WHEN 'vertex_ai' THEN 'Vertex AI' WHEN 'azure_ai' THEN 'Azure AI Foundry'
              WHEN 'bedrock' THEN 'Amazon Bedrock' WHEN 'azure' THEN 'Azure OpenAI' WHEN 'mistral' THEN 'Mistral AI API'
              WHEN 'cohere' THEN 'Cohere API' WHEN 'openrouter' THEN 'OpenRouter API' ELSE provider || ' API' END,
            CASE provider
              WHEN 'openai' THEN 'OpenAI' WHEN 'anthropic' THEN 'Anthropic' WHEN 'google' THEN 'Google'
+             WHEN 'vertex_ai' THEN 'Google' WHEN 'azure_ai' THEN 'Microsoft'
              WHEN 'bedrock' THEN 'Amazon Web Services' WHEN 'azure' THEN 'Microsoft' WHEN 'mistral' THEN 'Mistral AI'
              WHEN 'cohere' THEN 'Cohere' WHEN 'openrouter' THEN 'OpenRouter' ELSE provider END,
            CASE provider
              WHEN 'openai' THEN 'OpenAI' WHEN 'anthropic' THEN 'Anthropic' WHEN 'google' THEN 'Google'
+             WHEN 'vertex_ai' THEN 'Google' WHEN 'azure_ai' THEN 'Microsoft'
              WHEN 'bedrock' THEN 'Amazon Web Services' WHEN 'azure' THEN 'Microsoft' WHEN 'mistral' THEN 'Mistral AI'
              WHEN 'cohere' THEN 'Cohere' WHEN 'openrouter' THEN 'OpenRouter' ELSE provider END
 $$;

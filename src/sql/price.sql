@@ -3,7 +3,7 @@
 CREATE FUNCTION chargeback.normalize_provider(text) RETURNS text
     AS 'MODULE_PATHNAME', 'cb_normalize_provider' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION chargeback.normalize_provider(text) IS
-    'lower-case provider name; OpenTelemetry and LiteLLM names map onto openai, anthropic, google, bedrock, azure, ...';
+    'lower-case provider name, one per billing channel; OpenTelemetry and LiteLLM names map onto openai, anthropic, google (Gemini API), vertex_ai (Vertex AI), bedrock, azure (Azure OpenAI), azure_ai (Azure AI Foundry), ...';
 CREATE FUNCTION chargeback.normalize_service_tier(text) RETURNS text
     AS 'MODULE_PATHNAME', 'cb_normalize_service_tier' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION chargeback.normalize_service_tier(text) IS

@@ -17,7 +17,7 @@ BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
              WHERE p.pronamespace = 'chargeback'::regnamespace
                AND (p.proname ~ '^token_(usage|rates)_' OR p.proname ~ '^allocate_agg'
-                    OR p.proname IN ('sum', 'tokens', 'total_tokens', 'prompt_tokens', 'rate', 'currency',
+                    OR p.proname IN ('sum', 'tokens', 'total_tokens', 'prompt_tokens', 'priced_prompt_tokens', 'rate', 'currency',
                                      'numeric_mul_token_rates', 'is_currency', 'cost', 'normalize_provider',
                                      'normalize_service_tier', 'parse_usage', 'parse_price_catalog', 'price_catalog_notes', 'valid_rule_match',
                                      'allocate', 'forecast', 'forecast_accum', 'forecast_final', 'anomaly', 'anomaly_accum', 'anomaly_final',

@@ -25,7 +25,7 @@ BEGIN
     WITH fresh AS (
         SELECT u.usage_id, u.period,
                chargeback.price_id_for(u.provider, u.model, u.occurred_at, u.service_tier,
-                                       chargeback.prompt_tokens(u.tokens)) AS price_id
+                                       chargeback.priced_prompt_tokens(u.tokens, u.attrs)) AS price_id
         FROM chargeback.usage u
         WHERE u.occurred_at >= reprice.since AND u.occurred_at < reprice.until
           -- closed months are frozen: their final run already billed these rows

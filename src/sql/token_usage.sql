@@ -78,6 +78,27 @@ CREATE FUNCTION chargeback.prompt_tokens(chargeback.token_usage) RETURNS bigint
     AS 'MODULE_PATHNAME', 'cb_token_usage_prompt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION chargeback.prompt_tokens(chargeback.token_usage) IS
     'input + cache_read + cache_write + cache_write_1h: the prompt size that picks long-context prices';
+-- The prompt size that prices a stored usage row: its prompt_tokens(), clamped into the
+-- attrs' "context_window" bucket "<lo>-<hi>" when it has one (Anthropic's usage report: a
+-- row sums many requests, each of which was within the bucket). The same rule as ingestion's
+-- (priced_prompt_tokens in src/core/usage_pipeline.cpp); reprice() uses it.
+CREATE FUNCTION chargeback.priced_prompt_tokens(tokens chargeback.token_usage, attrs jsonb) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, chargeback, pg_temp
+AS $$
+    SELECT CASE WHEN b.hi IS NULL OR b.hi <= b.lo THEN q.p
+                ELSE least(greatest(q.p, CASE WHEN b.lo > 0 THEN b.lo + 1 ELSE 0 END), b.hi) END
+    FROM (SELECT chargeback.prompt_tokens(tokens) AS p) q
+    LEFT JOIN LATERAL (
+        SELECT m[1]::bigint * CASE pg_catalog.lower(m[2]) WHEN 'k' THEN 1000 WHEN 'm' THEN 1000000 ELSE 1 END AS lo,
+               m[3]::bigint * CASE pg_catalog.lower(m[4]) WHEN 'k' THEN 1000 WHEN 'm' THEN 1000000 ELSE 1 END AS hi
+        FROM pg_catalog.regexp_match(CASE WHEN pg_catalog.jsonb_typeof(attrs -> 'context_window') = 'string'
+                                          THEN attrs ->> 'context_window' END,
+                                     '^([0-9]{1,9})([kKmM]?)-([0-9]{1,9})([kKmM]?)$') AS m
+    ) b ON true
+$$;
+COMMENT ON FUNCTION chargeback.priced_prompt_tokens(chargeback.token_usage, jsonb) IS
+    'the prompt size that picks long-context prices for a usage row: prompt_tokens(), clamped into attrs.context_window ("0-200k", "200k-1M") when given';
 
 CREATE FUNCTION chargeback.token_usage_to_jsonb(chargeback.token_usage) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'cb_token_usage_to_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -12,6 +12,7 @@
 
 using cb::core::CatalogImport;
 using cb::core::ImportedPrice;
+using cb::core::ImportNote;
 using cb::core::format_token_rates;
 using cb::core::parse_litellm_catalog;
 
@@ -139,7 +140,7 @@ TEST(LiteLLMCatalog, LongContextRowsCopyUnlistedClasses) {
     })");
     ASSERT_TRUE(d.skipped.empty());
     ASSERT_EQ(d.prices.size(), 2u);
-    EXPECT_EQ(rates(d, "google", "gemini-1.5-pro", "standard", 128000),
+    EXPECT_EQ(rates(d, "vertex_ai", "gemini-1.5-pro", "standard", 128000),
               "input=2.5 output=5 audio_input=3.125 USD");
 }
 
@@ -149,7 +150,7 @@ TEST(LiteLLMCatalog, CacheFields) {
               "input=1 cache_read=0.1 cache_write=1.25 cache_write_1h=2 output=5 USD");
     EXPECT_EQ(rates(c, "bedrock", "anthropic.claude-haiku-4-5-20251001-v1:0"),
               "input=1 cache_read=0.1 cache_write=1.25 output=5 USD");
-    EXPECT_EQ(rates(c, "google", "gemini-2.5-flash"),
+    EXPECT_EQ(rates(c, "vertex_ai", "gemini-2.5-flash"),
               "input=0.3 cache_read=0.03 output=2.5 reasoning=2.5 audio_input=1 USD");
 }
 
@@ -162,15 +163,15 @@ TEST(LiteLLMCatalog, ImageAndAudioTokenFields) {
               "input_cost_per_image_token_batches": 4e-06}
     })");
     ASSERT_TRUE(c.skipped.empty());
-    EXPECT_EQ(rates(c, "azure", "m"),
+    EXPECT_EQ(rates(c, "azure_ai", "m"),
               "input=5 output=10 audio_output=20 image_input=8 image_output=47 USD");
-    EXPECT_EQ(rates(c, "azure", "m", "batch"), "input=2.5 USD");
+    EXPECT_EQ(rates(c, "azure_ai", "m", "batch"), "input=2.5 USD");
 }
 
 TEST(LiteLLMCatalog, ProvidersAndPrefixStripping) {
     auto c = parse_litellm_catalog(read_file(fixture_path("litellm_catalog_sample.json")));
     EXPECT_NE(find(c, "google", "gemini-2.5-pro"), nullptr);
-    EXPECT_NE(find(c, "google", "gemini-2.5-flash"), nullptr);
+    EXPECT_NE(find(c, "vertex_ai", "gemini-2.5-flash"), nullptr);  // vertex_ai-language-models
     EXPECT_EQ(rates(c, "azure", "gpt-4o-mini"), "input=0.165 cache_read=0.075 output=0.66 USD");
     EXPECT_EQ(rates(c, "openrouter", "anthropic/claude-sonnet-4.5"), "input=3 output=15 USD");
     // Regional variants are skipped silently.
@@ -197,7 +198,7 @@ TEST(LiteLLMCatalog, ProvidersAndPrefixStripping) {
                                      "output_cost_per_token": 1e-05}
     })");
     EXPECT_NE(find(d, "azure", "gpt-4o"), nullptr);
-    EXPECT_NE(find(d, "google", "claude-sonnet-4-5"), nullptr);
+    EXPECT_NE(find(d, "vertex_ai", "claude-sonnet-4-5"), nullptr);  // Claude on Vertex AI
     EXPECT_NE(find(d, "cohere", "command-r"), nullptr);
     EXPECT_NE(find(d, "openai", "gpt-3.5-turbo-instruct"), nullptr);
     EXPECT_NE(find(d, "bedrock", "writer.palmyra-x5-v1:0"), nullptr);
@@ -274,6 +275,8 @@ TEST(LiteLLMCatalog, Conflicts) {
     auto c = parse_litellm_catalog(R"({
         "azure/gpt-4o": {"litellm_provider": "azure", "input_cost_per_token": 2.5e-06,
                          "output_cost_per_token": 1e-05},
+        "azure_text/gpt-4o": {"litellm_provider": "azure_text", "input_cost_per_token": 5e-06,
+                              "output_cost_per_token": 1.5e-05},
         "azure_ai/gpt-4o": {"litellm_provider": "azure_ai", "input_cost_per_token": 5e-06,
                             "output_cost_per_token": 1.5e-05},
         "gpt-4o": {"litellm_provider": "openai", "input_cost_per_token": 2.5e-06,
@@ -282,18 +285,53 @@ TEST(LiteLLMCatalog, Conflicts) {
                           "output_cost_per_token": 0.00001,
                           "input_cost_per_token_batches": 1.25e-06}
     })");
+    // Two routed keys of one channel (Azure OpenAI) that disagree: the later is refused.
     ASSERT_EQ(c.skipped.size(), 1u);
-    EXPECT_EQ(c.skipped[0].entry, "azure_ai/gpt-4o");
+    EXPECT_EQ(c.skipped[0].entry, "azure_text/gpt-4o");
     EXPECT_EQ(c.skipped[0].reason, "conflicts with azure/gpt-4o");
     EXPECT_EQ(rates(c, "azure", "gpt-4o"), "input=2.5 output=10 USD");
-    // Equal rates merge silently; the later key still adds rows the first did not have.
+    // Azure AI Foundry is a channel of its own, with its own price.
+    EXPECT_EQ(rates(c, "azure_ai", "gpt-4o"), "input=5 output=15 USD");
+    // Equal rates merge silently; the routed key is read first and adds the batch row.
     const ImportedPrice* std_row = find(c, "openai", "gpt-4o");
     ASSERT_NE(std_row, nullptr);
-    EXPECT_EQ(std_row->entry, "gpt-4o");
+    EXPECT_EQ(std_row->entry, "openai/gpt-4o");
     const ImportedPrice* batch = find(c, "openai", "gpt-4o", "batch");
     ASSERT_NE(batch, nullptr);
     EXPECT_EQ(batch->entry, "openai/gpt-4o");
-    EXPECT_EQ(c.prices.size(), 3u);
+    EXPECT_EQ(c.prices.size(), 4u);
+}
+
+// Issue 15: the Gemini API and Vertex AI no longer collide, and within one channel the key
+// that names its route wins over LiteLLM's bare key, which is noted, not refused.
+TEST(LiteLLMCatalog, ChannelsDoNotCollide) {
+    auto c = parse_litellm_catalog(R"({
+        "gemini-2.5-pro": {"litellm_provider": "vertex_ai-language-models",
+                           "input_cost_per_token": 1.25e-06, "output_cost_per_token": 1e-05},
+        "gemini/gemini-2.5-pro": {"litellm_provider": "gemini", "input_cost_per_token": 1.25e-06,
+                                  "output_cost_per_token": 1e-05, "cache_read_input_token_cost": 3.125e-07,
+                                  "input_cost_per_token_priority": 2.25e-06},
+        "gemini-3-flash-preview": {"litellm_provider": "vertex_ai-language-models",
+                                   "input_cost_per_token": 5e-07, "output_cost_per_token": 3e-06,
+                                   "output_cost_per_reasoning_token": 3e-06},
+        "vertex_ai/gemini-3-flash-preview": {"litellm_provider": "vertex_ai", "input_cost_per_token": 5e-07,
+                                             "output_cost_per_token": 3e-06, "input_cost_per_token_priority": 9e-07}
+    })");
+    EXPECT_TRUE(c.skipped.empty());
+    EXPECT_EQ(rates(c, "google", "gemini-2.5-pro"), "input=1.25 cache_read=0.3125 output=10 USD");
+    EXPECT_EQ(rates(c, "google", "gemini-2.5-pro", "priority"), "input=2.25 USD");
+    EXPECT_EQ(rates(c, "vertex_ai", "gemini-2.5-pro"), "input=1.25 output=10 USD");
+    EXPECT_EQ(rates(c, "vertex_ai", "gemini-3-flash-preview", "priority"), "input=0.9 USD");
+    EXPECT_EQ(find(c, "vertex_ai", "gemini-3-flash-preview")->entry, "vertex_ai/gemini-3-flash-preview");
+    bool noted = false;
+    for (const ImportNote& n : c.notes)
+        if (n.entry == "gemini-3-flash-preview" &&
+            n.reason == "same vertex_ai model as vertex_ai/gemini-3-flash-preview, whose prices are kept "
+                        "(the key that names its route)")
+            noted = true;
+    EXPECT_TRUE(noted);
+    // Output stays in key byte order whatever pass read the key.
+    EXPECT_EQ(c.prices.front().entry, "gemini-2.5-pro");
 }
 
 TEST(LiteLLMCatalog, ConflictRejectsTheLaterEntryWhole) {

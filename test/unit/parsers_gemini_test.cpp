@@ -55,7 +55,7 @@ TEST(Gemini, VertexAudioWithCreateTime) {
     auto rs = parse(read_file(fixture_path("gemini/vertex_audio.json")));
     ASSERT_EQ(rs.size(), 1u);
     const UsageRecord& r = rs[0];
-    EXPECT_EQ(r.provider, "google");
+    EXPECT_EQ(r.provider, "vertex_ai");  // createTime and trafficType: Vertex AI bills it
     EXPECT_EQ(r.model, "gemini-2.5-flash");
     EXPECT_EQ(r.request_id, "4DiMaPfqJ5mZ2PgP3tG8iA4");
     ASSERT_TRUE(r.occurred_at.has_value());

@@ -96,8 +96,8 @@ TEST(ParseLiteLLM, ArrayOfRows) {
         "team_id": "team-data-02", "model_group": "gpt-4o", "team": "data-platform",
         "api_key_alias": "etl-nightly", "tags": ["batch-job"]})"));
 
-    const UsageRecord& b = recs[1];  // vertex_ai -> google, reasoning
-    EXPECT_EQ(b.provider, "google");
+    const UsageRecord& b = recs[1];  // vertex_ai (Vertex AI bills it), reasoning
+    EXPECT_EQ(b.provider, "vertex_ai");
     EXPECT_EQ(b.model, "gemini-2.5-pro");
     EXPECT_EQ(b.request_id, "0f2e4d6c-8b0a-4c2e-9f1d-3b5a7c9e1f20");
     expect_time(b, "2025-08-01T16:20:05.25Z");

@@ -422,3 +422,32 @@ TEST(ParseOpenAIUsage, Hostile) {
 }
 
 }  // namespace
+
+// The 2026 shape: input_uncached_tokens and per-modality counts (issue 15).
+TEST(ParseOpenAIUsage, UncachedAndModalities) {
+    auto recs = parse_text(cb::core::parse_openai_usage,
+                           R"({"object":"bucket","start_time":1780272000,"results":[
+                               {"object":"organization.usage.completions.result","model":"gpt-4o-mini",
+                                "service_tier":"priority","input_tokens":5000,"input_cached_tokens":1800,
+                                "input_cache_write_tokens":200,"input_uncached_tokens":3000,
+                                "input_text_tokens":2500,"input_cached_text_tokens":1500,
+                                "input_audio_tokens":300,"input_cached_audio_tokens":100,
+                                "input_image_tokens":200,"input_cached_image_tokens":200,
+                                "output_tokens":1000,"output_text_tokens":800,"output_audio_tokens":100,
+                                "output_image_tokens":100,"num_model_requests":5}]})");
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(recs[0].service_tier, "priority");
+    EXPECT_EQ(classes(recs[0]), classes("input=2500 cache_read=1800 cache_write=200 audio_input=300 "
+                                        "image_input=200 output=800 audio_output=100 image_output=100 requests=5"));
+    EXPECT_EQ(recs[0].attrs, nlohmann::json::parse(R"({"cached_audio_tokens":100,"cached_image_tokens":200})"));
+    // input_tokens that is not uncached + cached + cache writes is refused, naming the counts.
+    std::string msg;
+    EXPECT_EQ(state_of(cb::core::parse_openai_usage,
+                       R"({"object":"bucket","start_time":1780272000,"results":[{"input_tokens":10000,
+                           "input_cached_tokens":4000,"input_uncached_tokens":5000}]})", &msg), "22P02");
+    EXPECT_NE(msg.find("results[0].input_tokens (10000) is not input_uncached_tokens"), std::string::npos) << msg;
+    // Uncached audio and image beyond the uncached total are impossible.
+    EXPECT_EQ(state_of(cb::core::parse_openai_usage,
+                       R"({"object":"bucket","start_time":1780272000,"results":[{"input_tokens":100,
+                           "input_uncached_tokens":100,"input_audio_tokens":150}]})"), "22P02");
+}

@@ -92,7 +92,7 @@ TEST(Otlp, ProviderNormalizationAndFallbacks) {
                              attr_int("gen_ai.usage.output_tokens", "4"),
                              R"("startTimeUnixNano":"0",)"));
     ASSERT_EQ(rs.size(), 1u);
-    EXPECT_EQ(rs[0].provider, "google");
+    EXPECT_EQ(rs[0].provider, "vertex_ai");
     EXPECT_EQ(rs[0].model, "gemini-2.5-pro");
     EXPECT_EQ(rs[0].request_id, "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7");
     EXPECT_FALSE(rs[0].occurred_at.has_value());  // 0 = unset

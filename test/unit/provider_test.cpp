@@ -34,19 +34,19 @@ std::string tier_error(std::string_view name) {
 
 TEST(Provider, OpenTelemetryNames) {
     EXPECT_EQ(normalize_provider("gcp.gemini"), "google");
-    EXPECT_EQ(normalize_provider("gcp.vertex_ai"), "google");
+    EXPECT_EQ(normalize_provider("gcp.vertex_ai"), "vertex_ai");
     EXPECT_EQ(normalize_provider("gcp.gen_ai"), "google");
     EXPECT_EQ(normalize_provider("aws.bedrock"), "bedrock");
     EXPECT_EQ(normalize_provider("azure.ai.openai"), "azure");
-    EXPECT_EQ(normalize_provider("azure.ai.inference"), "azure");
+    EXPECT_EQ(normalize_provider("azure.ai.inference"), "azure_ai");
     EXPECT_EQ(normalize_provider("az.ai.openai"), "azure");
 }
 
 TEST(Provider, LiteLLMAndOtherAliases) {
     EXPECT_EQ(normalize_provider("gemini"), "google");
-    EXPECT_EQ(normalize_provider("vertex_ai"), "google");
+    EXPECT_EQ(normalize_provider("vertex_ai"), "vertex_ai");
     EXPECT_EQ(normalize_provider("bedrock_converse"), "bedrock");
-    EXPECT_EQ(normalize_provider("azure_ai"), "azure");
+    EXPECT_EQ(normalize_provider("azure_ai"), "azure_ai");
     EXPECT_EQ(normalize_provider("mistral_ai"), "mistral");
     EXPECT_EQ(normalize_provider("cohere_chat"), "cohere");
     EXPECT_EQ(normalize_provider("text-completion-openai"), "openai");
@@ -111,4 +111,20 @@ TEST(Provider, BadServiceTiers) {
         EXPECT_NE(std::string(e.what()).find("\"turbo\""), std::string::npos);
         EXPECT_NE(e.hint().find("priority"), std::string::npos);
     }
+}
+
+// Each provider name is a billing channel (issue 15): the Gemini API and Vertex AI, Azure
+// OpenAI and Azure AI Foundry bill apart, at different prices.
+TEST(Provider, BillingChannels) {
+    EXPECT_EQ(normalize_provider("gcp.gemini"), "google");
+    EXPECT_EQ(normalize_provider("google_ai_studio"), "google");
+    EXPECT_EQ(normalize_provider("gcp.vertex_ai"), "vertex_ai");
+    EXPECT_EQ(normalize_provider("vertexai"), "vertex_ai");
+    EXPECT_EQ(normalize_provider("gcp.gen_ai"), "google");  // "any Google endpoint": no channel named
+    EXPECT_EQ(normalize_provider("azure.ai.openai"), "azure");
+    EXPECT_EQ(normalize_provider("azure.ai.inference"), "azure_ai");
+    EXPECT_EQ(normalize_provider("az.ai.inference"), "azure_ai");
+    EXPECT_EQ(normalize_provider("azure_ai"), "azure_ai");
+    EXPECT_EQ(normalize_service_tier("priority_on_demand"), "priority");
+    EXPECT_EQ(normalize_service_tier("flex_discount"), "flex");
 }

@@ -176,3 +176,20 @@ TEST(UsageLimits, FutureSkew) {
     r.erase("occurred_at");
     EXPECT_EQ(*price(r.dump(), 0).rec.occurred_at, kNow);
 }
+
+// Report rows are priced by their context-window bucket, not their total prompt (issue 15).
+TEST(PricedPromptTokens, ContextWindowBucket) {
+    using cb::core::parse_token_usage;
+    using cb::core::priced_prompt_tokens;
+    auto attrs = [](const char* w) { return nlohmann::json{{"context_window", w}}; };
+    const auto big = parse_token_usage("input=300000 cache_read=900000 output=5");
+    EXPECT_EQ(priced_prompt_tokens(big, nlohmann::json::object()), 1200000);
+    EXPECT_EQ(priced_prompt_tokens(big, attrs("0-200k")), 200000);
+    EXPECT_EQ(priced_prompt_tokens(big, attrs("200k-1M")), 1000000);
+    EXPECT_EQ(priced_prompt_tokens(parse_token_usage("input=10"), attrs("200k-1M")), 200001);
+    EXPECT_EQ(priced_prompt_tokens(parse_token_usage("input=10"), attrs("0-200k")), 10);
+    // Anything else leaves the record's own prompt.
+    for (const char* w : {"", "200k", "1M-200k", "a-b", "0-200x", "0-9999999999k"})
+        EXPECT_EQ(priced_prompt_tokens(big, attrs(w)), 1200000) << w;
+    EXPECT_EQ(priced_prompt_tokens(big, nlohmann::json{{"context_window", 5}}), 1200000);
+}

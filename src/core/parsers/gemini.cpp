@@ -19,6 +19,9 @@
 // model <- modelVersion, request_id <- responseId, occurred_at <- createTime (Vertex).
 // Vertex's usageMetadata.trafficType is kept in attrs.traffic_type; ON_DEMAND_PRIORITY and
 // ON_DEMAND_FLEX set service_tier priority / flex.
+// provider: the channel that bills the call. Only Vertex AI's GenerateContentResponse has
+// createTime and usageMetadata.trafficType (the Gemini API's has neither), so a response with
+// either is `vertex_ai`, any other `google` (the Gemini API). An envelope's provider wins.
 #include "core/error.hpp"
 #include "core/usage_json.hpp"
 #include "core/usage_record.hpp"
@@ -91,11 +94,11 @@ void parse_gemini(const nlohmann::json& doc, std::vector<UsageRecord>& out) {
                                      "the AUDIO and IMAGE tokens of usageMetadata.candidatesTokensDetails");
 
     UsageRecord r;
-    r.provider = "google";
     r.model = uj::text(doc, "modelVersion", "");
     r.request_id = uj::text(doc, "responseId", "");
     r.occurred_at = uj::time(doc, "createTime", "");
     const std::string traffic = uj::text(*usage, "trafficType", "usageMetadata");
+    r.provider = r.occurred_at || !traffic.empty() ? "vertex_ai" : "google";
     if (!traffic.empty()) {
         r.attrs["traffic_type"] = traffic;
         if (traffic == "ON_DEMAND_PRIORITY")

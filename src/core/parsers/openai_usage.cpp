@@ -26,6 +26,19 @@
 // input_cached_tokens as text only; the current one has input_cached_tokens across all
 // modalities and input_audio_tokens / input_image_tokens as uncached only. Under either
 // reading the subtraction above leaves the uncached text tokens in `input`.
+//
+// The 2026 shape adds input_uncached_tokens (input_tokens - input_cached_tokens -
+// input_cache_write_tokens) and per-modality splits: input_text_tokens, input_audio_tokens and
+// input_image_tokens (uncached, summing to input_uncached_tokens), input_cached_text_tokens,
+// input_cached_audio_tokens, input_cached_image_tokens (summing to input_cached_tokens),
+// output_text_tokens, output_audio_tokens, output_image_tokens (summing to output_tokens).
+// When input_uncached_tokens is there it is the base of `input` (input = input_uncached_tokens
+// - input_audio_tokens - input_image_tokens), and a row whose input_tokens is not
+// uncached + cached + cache-write is refused (22P02) rather than priced one way or the other.
+// Cached audio and image are cache reads (cache_read: the catalog prices cached tokens per
+// model, not per modality); the cached split is kept in attrs.cached_audio_tokens /
+// cached_image_tokens when non-zero. service_tier: "default" and "scale" are the standard
+// price, "flex" and "priority" their rows, batch = true the batch row.
 #include "openai_common.hpp"
 
 namespace cb::core {
@@ -58,13 +71,30 @@ void parse_result(const json& res, const std::string& where, const std::string& 
     int64_t audio_out = uj::count(res, "output_audio_tokens", where);
     int64_t image_out = uj::count(res, "output_image_tokens", where);
     int64_t requests = uj::count(res, "num_model_requests", where);
+    const bool has_uncached = uj::member(res, "input_uncached_tokens", where) != nullptr;
+    int64_t uncached = uj::count(res, "input_uncached_tokens", where);
+    int64_t cached_audio = uj::count(res, "input_cached_audio_tokens", where);
+    int64_t cached_image = uj::count(res, "input_cached_image_tokens", where);
 
     TokenUsage t = zero_usage();
-    t.set(TokenClass::input, parsers::remainder_of(input, field_name(where, "input_tokens"),
-                                                   {{cached, field_name(where, "input_cached_tokens")},
-                                                    {cache_write, field_name(where, "input_cache_write_tokens")},
-                                                    {audio_in, field_name(where, "input_audio_tokens")},
-                                                    {image_in, field_name(where, "input_image_tokens")}}));
+    if (has_uncached) {
+        const int64_t parts = uj::plus(uj::plus(uncached, cached, field_name(where, "input_cached_tokens")),
+                                       cache_write, field_name(where, "input_cache_write_tokens"));
+        if (parts != input)
+            throw Error(sqlstate::invalid_text_representation,
+                        field_name(where, "input_tokens") + " (" + std::to_string(input) +
+                            ") is not input_uncached_tokens + input_cached_tokens + input_cache_write_tokens (" +
+                            std::to_string(parts) + ")");
+        t.set(TokenClass::input, parsers::remainder_of(uncached, field_name(where, "input_uncached_tokens"),
+                                                       {{audio_in, field_name(where, "input_audio_tokens")},
+                                                        {image_in, field_name(where, "input_image_tokens")}}));
+    } else {
+        t.set(TokenClass::input, parsers::remainder_of(input, field_name(where, "input_tokens"),
+                                                       {{cached, field_name(where, "input_cached_tokens")},
+                                                        {cache_write, field_name(where, "input_cache_write_tokens")},
+                                                        {audio_in, field_name(where, "input_audio_tokens")},
+                                                        {image_in, field_name(where, "input_image_tokens")}}));
+    }
     t.set(TokenClass::cache_read, cached);
     t.set(TokenClass::cache_write, cache_write);
     t.set(TokenClass::audio_input, audio_in);
@@ -105,6 +135,8 @@ void parse_result(const json& res, const std::string& where, const std::string& 
     if (!project.empty()) r.attrs["openai_project_id"] = project;
     if (!user.empty()) r.attrs["user"] = user;
     if (!api_key.empty()) r.attrs["api_key"] = api_key;
+    if (cached_audio != 0) r.attrs["cached_audio_tokens"] = cached_audio;
+    if (cached_image != 0) r.attrs["cached_image_tokens"] = cached_image;
     out.push_back(std::move(r));
 }
 
