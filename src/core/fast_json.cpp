@@ -284,7 +284,7 @@ std::string_view key(od::field& f, const char* end, std::string& scratch) {
     return out;
 }
 
-void read_value(od::value v, int open, const char* end, Scalar* out) {
+void read_value(od::value& v, int open, const char* end, Scalar* out) {
     switch (must<od::json_type>(v.type())) {
         case od::json_type::object: {
             if (open >= kMaxDepth) decline();
@@ -299,7 +299,10 @@ void read_value(od::value v, int open, const char* end, Scalar* out) {
         }
         case od::json_type::array: {
             if (open >= kMaxDepth) decline();
-            for (auto er : must<od::array>(v.get_array())) read_value(must<od::value>(std::move(er)), open + 1, end, nullptr);
+            for (auto er : must<od::array>(v.get_array())) {
+                od::value el = must<od::value>(std::move(er));
+                read_value(el, open + 1, end, nullptr);
+            }
             if (out) out->kind = Kind::array;
             return;
         }
@@ -312,7 +315,7 @@ void read_value(od::value v, int open, const char* end, Scalar* out) {
     }
 }
 
-nlohmann::json to_json(od::value v, int open, const char* end) {
+nlohmann::json to_json(od::value& v, int open, const char* end) {
     switch (must<od::json_type>(v.type())) {
         case od::json_type::object: {
             if (open >= kMaxDepth) decline();
@@ -328,7 +331,10 @@ nlohmann::json to_json(od::value v, int open, const char* end) {
         case od::json_type::array: {
             if (open >= kMaxDepth) decline();
             nlohmann::json a = nlohmann::json::array();
-            for (auto er : must<od::array>(v.get_array())) a.push_back(to_json(must<od::value>(std::move(er)), open + 1, end));
+            for (auto er : must<od::array>(v.get_array())) {
+                od::value el = must<od::value>(std::move(er));
+                a.push_back(to_json(el, open + 1, end));
+            }
             return a;
         }
         default: {

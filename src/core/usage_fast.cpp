@@ -61,7 +61,7 @@ size_t capture(fj::od::object o, int open, const char* end, DocFields& d, DocFie
         fj::od::field f = must<fj::od::field>(std::move(fr));
         ++members;
         std::string_view k = fj::key(f, end, scratch);
-        fj::od::value v = f.value();
+        fj::od::value& v = f.value();
         if (parsers::capture_chat_member(k, v, open, end, d.chat)) continue;
         Scalar* slot = fj::is(k, "occurred_at") ? &d.occurred_at : fj::is(k, "request_id") ? &d.request_id
                      : fj::is(k, "format")      ? &d.format      : nullptr;

@@ -18,7 +18,7 @@ T must(R&& r) {
 
 // A member that may be an object of counts: each named count is read into its slot (the
 // last of repeated keys wins: every slot is reset when its key comes again).
-Kind read_counts(fj::od::value v, int open, const char* end,
+Kind read_counts(fj::od::value& v, int open, const char* end,
                  std::initializer_list<std::pair<std::string_view, Scalar*>> slots) {
     for (auto& s : slots) s.second->reset();
     if (must<fj::od::json_type>(v.type()) != fj::od::json_type::object) {
@@ -52,7 +52,7 @@ int64_t remainder(int64_t whole, std::initializer_list<int64_t> parts) {
 
 }  // namespace
 
-bool capture_chat_member(std::string_view key, fj::od::value v, int open, const char* end, ChatFields& f) {
+bool capture_chat_member(std::string_view key, fj::od::value& v, int open, const char* end, ChatFields& f) {
     Scalar* slot = fj::is(key, "id")             ? &f.id
                    : fj::is(key, "object")       ? &f.object
                    : fj::is(key, "created")      ? &f.created

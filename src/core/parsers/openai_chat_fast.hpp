@@ -28,7 +28,7 @@ struct ChatFields {
 
 // Reads member `key` (value v) of a document object into f when the chat parser reads it;
 // false (v untouched) when it does not. `open` = containers open around v.
-bool capture_chat_member(std::string_view key, fast_json::od::value v, int open, const char* end, ChatFields& f);
+bool capture_chat_member(std::string_view key, fast_json::od::value& v, int open, const char* end, ChatFields& f);
 
 // The record parse_chat_completion(doc, format, provider) makes from those fields; throws
 // fast_json::Decline wherever it would throw.
