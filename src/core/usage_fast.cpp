@@ -108,6 +108,18 @@ void merge_attrs(nlohmann::json& into, nlohmann::json&& from) {
     for (auto it = from.begin(); it != from.end(); ++it) into[it.key()] = std::move(it.value());
 }
 
+// normalize_provider() of the gateway's provider name, remembered for the last name seen: a
+// bulk load names the same provider line after line, and the alias table costs a string
+// compare per alias.
+std::string normalized_provider(std::string_view name) {
+    thread_local std::string last_name, last_normalized;
+    if (!last_name.empty() && name == last_name) return last_normalized;
+    std::string n = normalize_provider(name);  // may throw: nothing is remembered then
+    last_name.assign(name.data(), name.size());
+    last_normalized = n;
+    return n;
+}
+
 // The format detect_usage_format() gives a document with these members, when it is one the
 // fast path reads (openai_chat); declines otherwise.
 UsageFormat detect(const DocFields& d) {
@@ -153,7 +165,7 @@ std::vector<UsageRecord> parse(std::string_view payload, UsageFormat format, std
                          request_id = fj::text(top.request_id), tier = fj::text(top.chat.service_tier);
         std::optional<Timestamp> occurred = fj::time(top.occurred_at);
         fj::expect_object_or_null(top.attrs);
-        if (!provider.empty()) r.provider = normalize_provider(provider);
+        if (!provider.empty()) r.provider = normalized_provider(provider);
         if (!model.empty()) r.model = std::string(model);
         if (!tier.empty()) r.service_tier = std::string(tier);
         if (occurred) r.occurred_at = occurred;
