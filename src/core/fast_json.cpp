@@ -86,7 +86,8 @@ const char* plain_run(const char* p, const char* e) {
         // such byte is exact; bytes above a hit may be false positives).
         uint64_t below20 = (x - ones * 0x20) & ~x;
         uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
-        uint64_t special = (below20 | x | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
+        uint64_t special =
+            (below20 | x | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
         if (special == 0) {
             p += 8;
             continue;
@@ -128,14 +129,30 @@ const char* lex_string(const char* p, const char* e, std::string_view& value, st
         if (p >= e) decline();
         char esc = *p++;
         switch (esc) {
-            case '"': owned += '"'; break;
-            case '\\': owned += '\\'; break;
-            case '/': owned += '/'; break;
-            case 'b': owned += '\b'; break;
-            case 'f': owned += '\f'; break;
-            case 'n': owned += '\n'; break;
-            case 'r': owned += '\r'; break;
-            case 't': owned += '\t'; break;
+            case '"':
+                owned += '"';
+                break;
+            case '\\':
+                owned += '\\';
+                break;
+            case '/':
+                owned += '/';
+                break;
+            case 'b':
+                owned += '\b';
+                break;
+            case 'f':
+                owned += '\f';
+                break;
+            case 'n':
+                owned += '\n';
+                break;
+            case 'r':
+                owned += '\r';
+                break;
+            case 't':
+                owned += '\t';
+                break;
             case 'u': {
                 uint32_t cp = hex4(p, e);
                 if (cp >= 0xD800 && cp <= 0xDBFF) {
@@ -151,7 +168,8 @@ const char* lex_string(const char* p, const char* e, std::string_view& value, st
                 put_utf8(owned, cp);
                 break;
             }
-            default: decline();
+            default:
+                decline();
         }
     }
 }
@@ -233,14 +251,20 @@ void lex_scalar(std::string_view tok, const char* end, Scalar& s) {
 
 nlohmann::json scalar_json(const Scalar& s) {
     switch (s.kind) {
-        case Kind::string: return nlohmann::json(std::string(s.text));
-        case Kind::null: return nlohmann::json(nullptr);
-        case Kind::boolean: return nlohmann::json(s.text == "true");
+        case Kind::string:
+            return nlohmann::json(std::string(s.text));
+        case Kind::null:
+            return nlohmann::json(nullptr);
+        case Kind::boolean:
+            return nlohmann::json(s.text == "true");
         case Kind::integer:
-            if (!s.negative) return nlohmann::json(static_cast<nlohmann::json::number_unsigned_t>(s.magnitude));
+            if (!s.negative)
+                return nlohmann::json(static_cast<nlohmann::json::number_unsigned_t>(s.magnitude));
             return nlohmann::json(static_cast<nlohmann::json::number_integer_t>(0 - s.magnitude));
-        case Kind::number: return nlohmann::json(std::string(s.text));  // exact text, never a double
-        default: decline();
+        case Kind::number:
+            return nlohmann::json(std::string(s.text));  // exact text, never a double
+        default:
+            decline();
     }
 }
 
@@ -324,7 +348,8 @@ nlohmann::json to_json(od::value& v, int open, const char* end) {
             for (auto fr : must<od::object>(v.get_object())) {
                 od::field f = must<od::field>(std::move(fr));
                 std::string k(key(f, end, scratch));
-                o[std::move(k)] = to_json(f.value(), open + 1, end);  // the last of repeated keys wins
+                o[std::move(k)] =
+                    to_json(f.value(), open + 1, end);  // the last of repeated keys wins
             }
             return o;
         }
@@ -348,12 +373,16 @@ nlohmann::json to_json(od::value& v, int open, const char* end) {
 std::string_view text(const Scalar& s) {
     switch (s.kind) {
         case Kind::absent:
-        case Kind::null: return {};
-        case Kind::string: return s.text;
+        case Kind::null:
+            return {};
+        case Kind::string:
+            return s.text;
         case Kind::integer:
-            if (!s.negative) return s.text;  // no leading zeros in JSON: dump() gives the same digits
+            if (!s.negative)
+                return s.text;  // no leading zeros in JSON: dump() gives the same digits
             decline();
-        default: decline();
+        default:
+            decline();
     }
 }
 
@@ -368,7 +397,8 @@ std::optional<Timestamp> time(const Scalar& s) {
     std::optional<Timestamp> t;
     switch (s.kind) {
         case Kind::absent:
-        case Kind::null: return std::nullopt;
+        case Kind::null:
+            return std::nullopt;
         case Kind::integer:
             if (s.negative || s.magnitude > static_cast<uint64_t>(INT64_MAX)) decline();
             t = from_unix_seconds(static_cast<int64_t>(s.magnitude));
@@ -376,11 +406,13 @@ std::optional<Timestamp> time(const Scalar& s) {
         case Kind::string:
             // As usage_json::time: RFC 3339, or a short digit string of seconds.
             t = parse_iso_timestamp(s.text);
-            if (!t && !s.text.empty() && s.text.find_first_not_of("0123456789") == std::string_view::npos &&
+            if (!t && !s.text.empty() &&
+                s.text.find_first_not_of("0123456789") == std::string_view::npos &&
                 s.text.size() < 12)
                 t = from_unix_seconds(std::stoll(std::string(s.text)));
             break;
-        default: decline();
+        default:
+            decline();
     }
     if (!t) decline();
     return t;

@@ -14,8 +14,8 @@
 #include "pure.hpp"
 #include "timestamp.hpp"
 
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
+#include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -45,8 +45,8 @@ struct Scalar {
     Kind kind = Kind::absent;
     std::string_view text;  // the decoded string, the number's exact text, "true"/"false"
     std::string owned;
-    bool negative = false;  // integer: its sign
-    uint64_t magnitude = 0; // integer: |value| (fits 64 bits, as read_json's integers)
+    bool negative = false;   // integer: its sign
+    uint64_t magnitude = 0;  // integer: |value| (fits 64 bits, as read_json's integers)
 
     void reset() {
         kind = Kind::absent;
@@ -54,7 +54,7 @@ struct Scalar {
         negative = false;
         magnitude = 0;
     }
-    bool present() const { return kind != Kind::absent; }            // contains(), null too
+    bool present() const { return kind != Kind::absent; }  // contains(), null too
     bool non_null() const { return kind != Kind::absent && kind != Kind::null; }  // has()
 };
 
@@ -89,9 +89,9 @@ nlohmann::json to_json(od::value& v, int open, const char* end);
 
 // usage_json's accessors over a Scalar, declining wherever they would throw (and for the
 // rare forms not worth mirroring: negative or non-integer numbers).
-std::string_view text(const Scalar& s);                // string, or an unsigned integer's digits
-int64_t count(const Scalar& s);                        // 0 when absent or null
-std::optional<Timestamp> time(const Scalar& s);        // nullopt when absent or null
+std::string_view text(const Scalar& s);          // string, or an unsigned integer's digits
+int64_t count(const Scalar& s);                  // 0 when absent or null
+std::optional<Timestamp> time(const Scalar& s);  // nullopt when absent or null
 // The object kind of a container member: absent/null/object, declining for another type
 // (object_member() throws 22P02 then).
 void expect_object_or_null(Kind k);

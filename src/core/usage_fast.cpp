@@ -47,9 +47,10 @@ struct DocFields {
 };
 
 bool other_format_key(std::string_view k) {
-    return fj::is(k, "resourceSpans") || fj::is(k, "schemaType") || fj::is(k, "usageMetadata") || fj::is(k, "data") || fj::is(k, "starting_at") ||
-           fj::is(k, "results") || fj::is(k, "tokens") || fj::is(k, "metadata") || fj::is(k, "call_type") || fj::is(k, "spend") ||
-           fj::is(k, "startTime");
+    return fj::is(k, "resourceSpans") || fj::is(k, "schemaType") || fj::is(k, "usageMetadata") ||
+           fj::is(k, "data") || fj::is(k, "starting_at") || fj::is(k, "results") ||
+           fj::is(k, "tokens") || fj::is(k, "metadata") || fj::is(k, "call_type") ||
+           fj::is(k, "spend") || fj::is(k, "startTime");
 }
 
 // Reads an object's members into d; the top level's "response" object goes into *response
@@ -63,8 +64,10 @@ size_t capture(fj::od::object o, int open, const char* end, DocFields& d, DocFie
         std::string_view k = fj::key(f, end, scratch);
         fj::od::value& v = f.value();
         if (parsers::capture_chat_member(k, v, open, end, d.chat)) continue;
-        Scalar* slot = fj::is(k, "occurred_at") ? &d.occurred_at : fj::is(k, "request_id") ? &d.request_id
-                     : fj::is(k, "format")      ? &d.format      : nullptr;
+        Scalar* slot = fj::is(k, "occurred_at")  ? &d.occurred_at
+                       : fj::is(k, "request_id") ? &d.request_id
+                       : fj::is(k, "format")     ? &d.format
+                                                 : nullptr;
         if (slot) {
             slot->reset();
             fj::read_value(v, open, end, slot);
@@ -73,7 +76,8 @@ size_t capture(fj::od::object o, int open, const char* end, DocFields& d, DocFie
             if (must<fj::od::json_type>(v.type()) == fj::od::json_type::object) {
                 if (open >= fj::kMaxDepth) fj::decline();
                 d.response = Kind::object;
-                d.response_members = capture(must<fj::od::object>(v.get_object()), open + 1, end, *response, nullptr);
+                d.response_members = capture(must<fj::od::object>(v.get_object()), open + 1, end,
+                                             *response, nullptr);
             } else {
                 Scalar kind;
                 fj::read_value(v, open, end, &kind);
@@ -125,14 +129,17 @@ std::string normalized_provider(std::string_view name) {
 UsageFormat detect(const DocFields& d) {
     if (d.other_format) fj::decline();
     const Scalar& object = d.chat.object;
-    if (object.kind != Kind::string || object.text.compare(0, 15, "chat.completion") != 0) fj::decline();
+    if (object.kind != Kind::string || object.text.compare(0, 15, "chat.completion") != 0)
+        fj::decline();
     const Scalar& id = d.chat.id;
-    if (d.chat.provider.present() || (id.kind == Kind::string && id.text.compare(0, 4, "gen-") == 0))
+    if (d.chat.provider.present() ||
+        (id.kind == Kind::string && id.text.compare(0, 4, "gen-") == 0))
         fj::decline();  // openrouter
     return UsageFormat::openai_chat;
 }
 
-std::vector<UsageRecord> parse(std::string_view payload, UsageFormat format, std::string_view extra_attrs_json) {
+std::vector<UsageRecord> parse(std::string_view payload, UsageFormat format,
+                               std::string_view extra_attrs_json) {
     // read_json refuses what simdjson might skip (a byte order mark): only an object that
     // starts the line, after whitespace, is read here.
     size_t first = payload.find_first_not_of(" \t\n\r");
@@ -162,7 +169,8 @@ std::vector<UsageRecord> parse(std::string_view payload, UsageFormat format, std
     r.format = usage_format_name(f);
     if (envelope) {
         std::string_view provider = fj::text(top.chat.provider), model = fj::text(top.chat.model),
-                         request_id = fj::text(top.request_id), tier = fj::text(top.chat.service_tier);
+                         request_id = fj::text(top.request_id),
+                         tier = fj::text(top.chat.service_tier);
         std::optional<Timestamp> occurred = fj::time(top.occurred_at);
         fj::expect_object_or_null(top.attrs);
         if (!provider.empty()) r.provider = normalized_provider(provider);
@@ -183,9 +191,11 @@ std::vector<UsageRecord> parse(std::string_view payload, UsageFormat format, std
 
 }  // namespace
 
-std::optional<std::vector<UsageRecord>> parse_usage_text_fast(std::string_view payload, UsageFormat format,
+std::optional<std::vector<UsageRecord>> parse_usage_text_fast(std::string_view payload,
+                                                              UsageFormat format,
                                                               std::string_view extra_attrs_json) {
-    if (format != UsageFormat::auto_detect && format != UsageFormat::openai_chat) return std::nullopt;
+    if (format != UsageFormat::auto_detect && format != UsageFormat::openai_chat)
+        return std::nullopt;
     try {
         return parse(payload, format, extra_attrs_json);
     } catch (const fj::Decline&) {

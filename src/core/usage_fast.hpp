@@ -14,7 +14,7 @@ namespace cb::core {
 // the fast path declines the line (anything it does not cover, and every line that is an
 // error): the caller then runs the tree parser, which gives the records or raises the error.
 // Never throws.
-std::optional<std::vector<UsageRecord>> parse_usage_text_fast(std::string_view payload, UsageFormat format,
-                                                              std::string_view extra_attrs_json = {});
+std::optional<std::vector<UsageRecord>> parse_usage_text_fast(
+    std::string_view payload, UsageFormat format, std::string_view extra_attrs_json = {});
 
 }  // namespace cb::core

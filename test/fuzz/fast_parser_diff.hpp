@@ -22,12 +22,13 @@ inline std::string describe(const std::vector<cb::core::UsageRecord>& records) {
     std::string s;
     for (const cb::core::UsageRecord& r : records) {
         s += "provider=" + r.provider + " model=" + r.model + " request_id=" + r.request_id +
-             " tier=" + r.service_tier + " format=" + r.format + " at=" +
-             (r.occurred_at ? std::to_string(*r.occurred_at) : "none") + " tokens=";
+             " tier=" + r.service_tier + " format=" + r.format +
+             " at=" + (r.occurred_at ? std::to_string(*r.occurred_at) : "none") + " tokens=";
         for (int64_t c : r.tokens.count) s += std::to_string(c) + ",";
         s += " attrs=" + r.attrs.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         s += " piece=" + r.piece;
-        if (r.rejection) s += std::string(" rejection=") + r.rejection->sqlstate() + " " + r.rejection->what();
+        if (r.rejection)
+            s += std::string(" rejection=") + r.rejection->sqlstate() + " " + r.rejection->what();
         s += "\n";
     }
     return s;
@@ -38,7 +39,8 @@ std::string outcome(F&& parse) {
     try {
         return describe(parse());
     } catch (const cb::core::Error& e) {
-        return std::string("error ") + e.sqlstate() + " " + e.what() + " | " + e.detail() + " | " + e.hint();
+        return std::string("error ") + e.sqlstate() + " " + e.what() + " | " + e.detail() + " | " +
+               e.hint();
     }
 }
 
@@ -52,10 +54,13 @@ inline std::string diff_fast_vs_tree(std::string_view payload, cb::core::UsageFo
     if (fast_read) *fast_read = fast.has_value();
     if (fast) {
         std::string f = describe(*fast);
-        if (f != tree) return "fast path read the line differently:\n  fast: " + f + "  tree: " + tree;
+        if (f != tree)
+            return "fast path read the line differently:\n  fast: " + f + "  tree: " + tree;
     }
     std::string both = outcome([&] { return parse_usage_text(payload, format, extra); });
-    if (both != tree) return "parse_usage_text differs from the tree parser:\n  got:  " + both + "\n  tree: " + tree;
+    if (both != tree)
+        return "parse_usage_text differs from the tree parser:\n  got:  " + both +
+               "\n  tree: " + tree;
     return "";
 }
 

@@ -15,9 +15,11 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using cb::core::UsageFormat;
     std::string payload(reinterpret_cast<const char*>(data), size);
-    std::string wrapped = R"({"provider": "openai", "request_id": "gw", "attrs": {"user": "u"}, "response": )" +
-                          payload + "}";
-    for (const std::string* p : {static_cast<const std::string*>(&payload), static_cast<const std::string*>(&wrapped)})
+    std::string wrapped =
+        R"({"provider": "openai", "request_id": "gw", "attrs": {"user": "u"}, "response": )" +
+        payload + "}";
+    for (const std::string* p :
+         {static_cast<const std::string*>(&payload), static_cast<const std::string*>(&wrapped)})
         for (UsageFormat f : {UsageFormat::auto_detect, UsageFormat::openai_chat})
             for (const char* extra : {"", R"({"app": "a"})"}) {
                 std::string d = cb::fuzz::diff_fast_vs_tree(*p, f, extra);

@@ -36,22 +36,27 @@ std::vector<std::string> files_under(const fs::path& dir) {
     return out;
 }
 
-const UsageFormat kFormats[] = {UsageFormat::auto_detect, UsageFormat::openai_chat, UsageFormat::openrouter,
-                                UsageFormat::canonical};
-const char* const kExtras[] = {"", "{}", R"({"user": "other", "app": "a1"})", "null", "[1]", "{\"x\": 1.50}"};
+const UsageFormat kFormats[] = {UsageFormat::auto_detect, UsageFormat::openai_chat,
+                                UsageFormat::openrouter, UsageFormat::canonical};
+const char* const kExtras[] = {"",     "{}",  R"({"user": "other", "app": "a1"})",
+                               "null", "[1]", "{\"x\": 1.50}"};
 
 // Every variant of one input: as sent and in an envelope, under each format and attrs argument.
 // Returns how many the fast path read itself.
 int check_all(const std::string& payload) {
     int fast = 0;
-    std::string wrapped = R"({"provider": "OpenAI", "request_id": "gw-1", "occurred_at": "2026-03-01T10:00:00Z", )"
-                          R"("attrs": {"user": "u1", "department": "d"}, "response": )" + payload + "}";
-    for (const std::string* p : {static_cast<const std::string*>(&payload), static_cast<const std::string*>(&wrapped)})
+    std::string wrapped =
+        R"({"provider": "OpenAI", "request_id": "gw-1", "occurred_at": "2026-03-01T10:00:00Z", )"
+        R"("attrs": {"user": "u1", "department": "d"}, "response": )" +
+        payload + "}";
+    for (const std::string* p :
+         {static_cast<const std::string*>(&payload), static_cast<const std::string*>(&wrapped)})
         for (UsageFormat f : kFormats)
             for (const char* extra : kExtras) {
                 bool read = false;
                 std::string d = diff_fast_vs_tree(*p, f, extra, &read);
-                EXPECT_EQ(d, "") << "payload: " << *p << "\nformat: " << usage_format_name(f) << " attrs: " << extra;
+                EXPECT_EQ(d, "") << "payload: " << *p << "\nformat: " << usage_format_name(f)
+                                 << " attrs: " << extra;
                 fast += read;
             }
     return fast;
@@ -119,16 +124,23 @@ std::vector<std::string> variants(const std::string& line, std::mt19937_64& rng)
         {"\"provider\": \"openai\"", "\"provider\": \"openai\", \"format\": 1"},
         {"\"provider\": \"openai\"", "\"provider\": \"openai\", \"call_type\": \"completion\""},
         {"\"provider\": \"openai\"", "\"provider\": \"openai\", \"metadata\": {}"},
-        {"\"attrs\": {", "\"attrs\": {\"n\": 1.25, \"big\": 123456789012345678901, \"neg\": -3, \"t\": true, "
-                         "\"nested\": {\"a\": [1, {\"b\": null}]}, \"user\": \"first\", \"user\": "},
+        {"\"attrs\": {",
+         "\"attrs\": {\"n\": 1.25, \"big\": 123456789012345678901, \"neg\": -3, \"t\": true, "
+         "\"nested\": {\"a\": [1, {\"b\": null}]}, \"user\": \"first\", \"user\": "},
         {"\"attrs\": {", "\"attrs\": \"x\", \"a\": {"},
         {"\"attrs\": {", "\"attrs\": null, \"a\": {"},
         {"\"attrs\": {", "\"attrs\": {\"k\\u0000\": 1, "},
         {"\"response\": {", "\"response\": {}, \"r\": {"},
         {"\"response\": {", "\"response\": \"x\", \"r\": {"},
         {"\"response\": {", "\"response\": {\"object\": \"chat.completion\"}, \"response\": {"},
-        {"\"choices\": [", "\"choices\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "},
-        {"\"choices\": [", "\"choices\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "},
+        {"\"choices\": [",
+         "\"choices\": "
+         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
+         "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "},
+        {"\"choices\": [",
+         "\"choices\": "
+         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+         "]]]]]]]]]]]]]]]]]]]], "},
         {"\"choices\": [", "\"choices\": [tru, "},
         {"\"choices\": [", "\"choices\": [truex, "},
         {"\"choices\": [", "\"choices\": [01, "},
@@ -205,7 +217,8 @@ TEST(FastParser, AgreesWithTheTreeParserOnEveryFixture) {
 }
 
 TEST(FastParser, AgreesWithTheTreeParserOnEveryFuzzCorpusFile) {
-    for (const std::string& f : files_under(fs::path(CB_FIXTURE_DIR) / ".." / "fuzz" / "corpus")) check_all(f);
+    for (const std::string& f : files_under(fs::path(CB_FIXTURE_DIR) / ".." / "fuzz" / "corpus"))
+        check_all(f);
 }
 
 TEST(FastParser, AgreesWithTheTreeParserOnGeneratedLines) {
@@ -226,7 +239,8 @@ TEST(FastParser, AgreesWithTheTreeParserOnGeneratedLines) {
         size_t end = line.find(", \"request_id\"");
         for (const std::string& v : variants(line.substr(at, end - at), rng)) {
             bool read = false;
-            EXPECT_EQ(diff_fast_vs_tree(v, UsageFormat::auto_detect, "{\"app\": \"x\"}", &read), "") << v;
+            EXPECT_EQ(diff_fast_vs_tree(v, UsageFormat::auto_detect, "{\"app\": \"x\"}", &read), "")
+                << v;
             fast += read;
             ++total;
         }
@@ -236,13 +250,16 @@ TEST(FastParser, AgreesWithTheTreeParserOnGeneratedLines) {
 
 TEST(FastParser, DeclinesWhatItDoesNotCover) {
     // Other formats, arrays of payloads, errors: the tree parser reads (or refuses) those.
-    for (const char* p : {R"({"type": "message", "usage": {"input_tokens": 1}})", R"([{"object": "chat.completion"}])",
-                          R"({"object": "chat.completion", "usage": {"prompt_tokens": 1}, "provider": "x"})",
-                          R"({"object": "chat.completion", "usage": {"prompt_tokens": 1, "x": "\u0000"}})",
-                          R"({"object": "chat.completion", "usage": {"prompt_tokens": 1}} {})", "{"}) {
+    for (const char* p :
+         {R"({"type": "message", "usage": {"input_tokens": 1}})",
+          R"([{"object": "chat.completion"}])",
+          R"({"object": "chat.completion", "usage": {"prompt_tokens": 1}, "provider": "x"})",
+          R"({"object": "chat.completion", "usage": {"prompt_tokens": 1, "x": "\u0000"}})",
+          R"({"object": "chat.completion", "usage": {"prompt_tokens": 1}} {})", "{"}) {
         EXPECT_FALSE(parse_usage_text_fast(p, UsageFormat::auto_detect)) << p;
         EXPECT_EQ(diff_fast_vs_tree(p, UsageFormat::auto_detect), "") << p;
     }
-    EXPECT_TRUE(parse_usage_text_fast(R"({"object": "chat.completion", "usage": {"prompt_tokens": 1}})",
-                                      UsageFormat::auto_detect));
+    EXPECT_TRUE(
+        parse_usage_text_fast(R"({"object": "chat.completion", "usage": {"prompt_tokens": 1}})",
+                              UsageFormat::auto_detect));
 }

@@ -52,7 +52,8 @@ int64_t remainder(int64_t whole, std::initializer_list<int64_t> parts) {
 
 }  // namespace
 
-bool capture_chat_member(std::string_view key, fj::od::value& v, int open, const char* end, ChatFields& f) {
+bool capture_chat_member(std::string_view key, fj::od::value& v, int open, const char* end,
+                         ChatFields& f) {
     Scalar* slot = fj::is(key, "id")             ? &f.id
                    : fj::is(key, "object")       ? &f.object
                    : fj::is(key, "created")      ? &f.created
@@ -60,7 +61,7 @@ bool capture_chat_member(std::string_view key, fj::od::value& v, int open, const
                    : fj::is(key, "service_tier") ? &f.service_tier
                    : fj::is(key, "user")         ? &f.user
                    : fj::is(key, "provider")     ? &f.provider
-                                           : nullptr;
+                                                 : nullptr;
     if (slot) {
         slot->reset();
         fj::read_value(v, open, end, slot);
@@ -70,8 +71,8 @@ bool capture_chat_member(std::string_view key, fj::od::value& v, int open, const
     f.prompt_tokens.reset();
     f.completion_tokens.reset();
     f.prompt_details = f.completion_details = Kind::absent;
-    for (Scalar* s : {&f.cached_tokens, &f.cache_write_tokens, &f.audio_input_tokens, &f.reasoning_tokens,
-                      &f.audio_output_tokens, &f.image_tokens})
+    for (Scalar* s : {&f.cached_tokens, &f.cache_write_tokens, &f.audio_input_tokens,
+                      &f.reasoning_tokens, &f.audio_output_tokens, &f.image_tokens})
         s->reset();
     if (must<fj::od::json_type>(v.type()) != fj::od::json_type::object) {
         Scalar kind;
@@ -111,7 +112,8 @@ bool capture_chat_member(std::string_view key, fj::od::value& v, int open, const
 UsageRecord chat_record(const ChatFields& f, const char* provider) {
     // expect_object_kind
     if (f.object.non_null() &&
-        !(f.object.kind == Kind::string && (f.object.text == "chat.completion" || f.object.text == "chat.completion.chunk")))
+        !(f.object.kind == Kind::string &&
+          (f.object.text == "chat.completion" || f.object.text == "chat.completion.chunk")))
         fj::decline();
     if (f.usage != Kind::object) fj::decline();
     if (!f.prompt_tokens.present() && !f.completion_tokens.present()) fj::decline();

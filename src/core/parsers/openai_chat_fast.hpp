@@ -21,14 +21,16 @@ struct ChatFields {
     fast_json::Scalar id, object, created, model, service_tier, user, provider;
     fast_json::Kind usage = fast_json::Kind::absent;
     fast_json::Scalar prompt_tokens, completion_tokens;
-    fast_json::Kind prompt_details = fast_json::Kind::absent, completion_details = fast_json::Kind::absent;
+    fast_json::Kind prompt_details = fast_json::Kind::absent,
+                    completion_details = fast_json::Kind::absent;
     fast_json::Scalar cached_tokens, cache_write_tokens, audio_input_tokens;
     fast_json::Scalar reasoning_tokens, audio_output_tokens, image_tokens;
 };
 
 // Reads member `key` (value v) of a document object into f when the chat parser reads it;
 // false (v untouched) when it does not. `open` = containers open around v.
-bool capture_chat_member(std::string_view key, fast_json::od::value& v, int open, const char* end, ChatFields& f);
+bool capture_chat_member(std::string_view key, fast_json::od::value& v, int open, const char* end,
+                         ChatFields& f);
 
 // The record parse_chat_completion(doc, format, provider) makes from those fields; throws
 // fast_json::Decline wherever it would throw.
