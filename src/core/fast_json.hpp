@@ -87,6 +87,38 @@ void read_value(od::value& v, int open, const char* end, Scalar* out);
 // The value as read_json() builds it (objects keep the last of repeated keys).
 nlohmann::json to_json(od::value& v, int open, const char* end);
 
+// An object value's members, read one by one: member(key, value) reads the value and returns
+// true, or returns false for a key it does not read (the value is then walked and lexed).
+// Returns Kind::object, or for another value its kind (lexed; member never called). The last
+// of repeated keys wins only if member resets what it reads: the callers' slots do.
+template <class F>
+Kind read_members(od::value& v, int open, const char* end, F&& member) {
+    od::json_type t;
+    if (v.type().get(t) != simdjson::SUCCESS) decline();
+    if (t != od::json_type::object) {
+        Scalar kind;
+        read_value(v, open, end, &kind);
+        return kind.kind;
+    }
+    if (open >= kMaxDepth) decline();
+    od::object o;
+    if (v.get_object().get(o) != simdjson::SUCCESS) decline();
+    std::string scratch;
+    for (auto fr : o) {
+        od::field f;
+        if (std::move(fr).get(f) != simdjson::SUCCESS) decline();
+        std::string_view k = key(f, end, scratch);
+        if (!member(k, f.value())) read_value(f.value(), open + 1, end, nullptr);
+    }
+    return Kind::object;
+}
+
+// Reads the value into *slot (reset first: the last of repeated keys wins).
+inline void read_into(Scalar* slot, od::value& v, int open, const char* end) {
+    slot->reset();
+    read_value(v, open, end, slot);
+}
+
 // usage_json's accessors over a Scalar, declining wherever they would throw (and for the
 // rare forms not worth mirroring: negative or non-integer numbers).
 std::string_view text(const Scalar& s);          // string, or an unsigned integer's digits

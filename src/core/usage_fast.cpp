@@ -5,8 +5,8 @@
 // gateway lines needs: the tree costs several microseconds a line, most of it allocation.
 //
 // Covered: an envelope (provider, model, occurred_at, request_id, service_tier, format,
-// attrs, response) around an openai_chat response, or a bare openai_chat response, with the
-// format named or detected ("auto"). Everything else declines to the tree parser: other
+// attrs, response) around an openai_chat or anthropic_messages response, or a bare one, with
+// the format named or detected ("auto"). Everything else declines to the tree parser: other
 // formats, arrays of payloads, numbers or types the fast accessors do not mirror, any error.
 // The tree parser remains the reference: test/unit/fast_parser_test.cpp and the
 // fuzz_fast_parser target compare the two on every fixture, corpus file and generated line.
@@ -15,6 +15,7 @@
 #include "error.hpp"
 #include "fast_json.hpp"
 #include "json_reader.hpp"
+#include "parsers/anthropic_messages_fast.hpp"
 #include "parsers/openai_chat_fast.hpp"
 #include "provider.hpp"
 
@@ -36,6 +37,7 @@ T must(R&& r) {
 // One payload object's members, as the envelope, detection and the parsers read them.
 struct DocFields {
     parsers::ChatFields chat;  // model, service_tier and provider serve the envelope too
+    parsers::AnthropicFields anthropic;
     Scalar occurred_at, request_id, format;
     Kind response = Kind::absent;
     size_t response_members = 0;
@@ -64,6 +66,18 @@ size_t capture(fj::od::object o, int open, const char* end, DocFields& d, DocFie
         std::string_view k = fj::key(f, end, scratch);
         fj::od::value& v = f.value();
         if (parsers::capture_chat_member(k, v, open, end, d.chat)) continue;
+        if (parsers::capture_anthropic_member(k, v, open, end, d.anthropic)) continue;
+        if (fj::is(k, "usage")) {
+            // Read once for every format: each member goes to the reader that wants it.
+            parsers::reset_chat_usage(d.chat);
+            parsers::reset_anthropic_usage(d.anthropic);
+            d.chat.usage =
+                fj::read_members(v, open, end, [&](std::string_view u, fj::od::value& uv) {
+                    return parsers::chat_usage_member(u, uv, open + 1, end, d.chat) ||
+                           parsers::anthropic_usage_member(u, uv, open + 1, end, d.anthropic);
+                });
+            continue;
+        }
         Scalar* slot = fj::is(k, "occurred_at")  ? &d.occurred_at
                        : fj::is(k, "request_id") ? &d.request_id
                        : fj::is(k, "format")     ? &d.format
@@ -125,17 +139,37 @@ std::string normalized_provider(std::string_view name) {
 }
 
 // The format detect_usage_format() gives a document with these members, when it is one the
-// fast path reads (openai_chat); declines otherwise.
+// fast path reads (openai_chat, anthropic_messages); declines otherwise. Its order: the
+// members other_format_key() names come first (declined), then "object" (bucket, response,
+// chat.completion*), then type "message".
 UsageFormat detect(const DocFields& d) {
     if (d.other_format) fj::decline();
     const Scalar& object = d.chat.object;
-    if (object.kind != Kind::string || object.text.compare(0, 15, "chat.completion") != 0)
-        fj::decline();
-    const Scalar& id = d.chat.id;
-    if (d.chat.provider.present() ||
-        (id.kind == Kind::string && id.text.compare(0, 4, "gen-") == 0))
-        fj::decline();  // openrouter
-    return UsageFormat::openai_chat;
+    if (object.kind == Kind::string) {
+        if (object.text.compare(0, 15, "chat.completion") == 0) {
+            const Scalar& id = d.chat.id;
+            if (d.chat.provider.present() ||
+                (id.kind == Kind::string && id.text.compare(0, 4, "gen-") == 0))
+                fj::decline();  // openrouter
+            return UsageFormat::openai_chat;
+        }
+        if (object.text == "bucket" || object.text == "response") fj::decline();
+    }
+    if (d.anthropic.type.kind == Kind::string && d.anthropic.type.text == "message")
+        return UsageFormat::anthropic_messages;
+    fj::decline();
+}
+
+// The one record of a document in format f.
+UsageRecord read_record(const DocFields& d, UsageFormat f) {
+    switch (f) {
+        case UsageFormat::openai_chat:
+            return parsers::chat_record(d.chat, "openai");
+        case UsageFormat::anthropic_messages:
+            return parsers::anthropic_record(d.anthropic, d.chat);
+        default:
+            fj::decline();
+    }
 }
 
 std::vector<UsageRecord> parse(std::string_view payload, UsageFormat format,
@@ -161,10 +195,9 @@ std::vector<UsageRecord> parse(std::string_view payload, UsageFormat format,
         f = usage_format_from_name(top.format.text);
     }
     if (f == UsageFormat::auto_detect) f = detect(d);
-    if (f != UsageFormat::openai_chat) fj::decline();
 
     std::vector<UsageRecord> out;
-    out.push_back(parsers::chat_record(d.chat, "openai"));
+    out.push_back(read_record(d, f));
     UsageRecord& r = out.back();
     r.format = usage_format_name(f);
     if (envelope) {
@@ -194,7 +227,8 @@ std::vector<UsageRecord> parse(std::string_view payload, UsageFormat format,
 std::optional<std::vector<UsageRecord>> parse_usage_text_fast(std::string_view payload,
                                                               UsageFormat format,
                                                               std::string_view extra_attrs_json) {
-    if (format != UsageFormat::auto_detect && format != UsageFormat::openai_chat)
+    if (format != UsageFormat::auto_detect && format != UsageFormat::openai_chat &&
+        format != UsageFormat::anthropic_messages)
         return std::nullopt;
     try {
         return parse(payload, format, extra_attrs_json);

@@ -37,7 +37,8 @@ std::vector<std::string> files_under(const fs::path& dir) {
 }
 
 const UsageFormat kFormats[] = {UsageFormat::auto_detect, UsageFormat::openai_chat,
-                                UsageFormat::openrouter, UsageFormat::canonical};
+                                UsageFormat::anthropic_messages, UsageFormat::openrouter,
+                                UsageFormat::canonical};
 const char* const kExtras[] = {"",     "{}",  R"({"user": "other", "app": "a1"})",
                                "null", "[1]", "{\"x\": 1.50}"};
 
@@ -248,10 +249,78 @@ TEST(FastParser, AgreesWithTheTreeParserOnGeneratedLines) {
     EXPECT_GT(fast, total / 10);
 }
 
+// A gateway line around an Anthropic Messages response, with the members the parser reads.
+static std::string anthropic_envelope(uint64_t i) {
+    std::string n = std::to_string(i);
+    return R"({"provider": "anthropic", "request_id": "gw-)" + n + R"(", "attrs": {"user": "u)" +
+           n + R"(@corp.test", "app": "bot"}, "response": {"id": "msg_)" + n +
+           R"(", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929", )"
+           R"("content": [{"type": "text", "text": "Done.\n"}], "stop_reason": "end_turn", )"
+           R"("stop_sequence": null, "usage": {"input_tokens": )" +
+           std::to_string(10 + i % 900) + R"(, "cache_creation_input_tokens": )" +
+           std::to_string(i % 3 * 100) + R"(, "cache_read_input_tokens": )" +
+           std::to_string(i % 5 * 64) + R"(, "cache_creation": {"ephemeral_5m_input_tokens": )" +
+           std::to_string(i % 3 * 60) + R"(, "ephemeral_1h_input_tokens": )" +
+           std::to_string(i % 3 * 40) + R"(}, "output_tokens": )" + std::to_string(1 + i % 300) +
+           R"(, "service_tier": "standard", "server_tool_use": {"web_search_requests": )" +
+           std::to_string(i % 2) + "}}}}";
+}
+
+TEST(FastParser, AgreesWithTheTreeParserOnAnthropicLines) {
+    std::mt19937_64 rng(17);
+    static const std::pair<const char*, const char*> kSwaps[] = {
+        {"\"type\": \"message\"", "\"type\": \"message_delta\""},
+        {"\"type\": \"message\"", "\"type\": \"message_start\""},
+        {"\"type\": \"message\"", "\"object\": \"x\""},
+        {"\"type\": \"message\"", "\"type\": null, \"object\": null"},
+        {"\"type\": \"message\"", "\"type\": \"message\", \"object\": \"response\""},
+        {"\"ephemeral_1h_input_tokens\": ", "\"ephemeral_1h_input_tokens\": 7, \"e\": "},
+        {"\"cache_creation\": {", "\"cache_creation\": 5, \"c\": {"},
+        {"\"cache_creation\": {", "\"cache_creation\": {}, \"c\": {"},
+        {"\"cache_creation_input_tokens\": ", "\"cache_creation_input_tokens\": null, \"t\": "},
+        {"\"server_tool_use\": {", "\"server_tool_use\": [], \"s\": {"},
+        {"\"input_tokens\": ", "\"input_tokens\": -1, \"i\": "},
+        {"\"output_tokens\": ", "\"output_tokens\": \"3\", \"o\": "},
+        {"\"usage\": {", "\"usage\": {\"prompt_tokens\": 4}, \"usage\": {"},
+        {"\"usage\": {", "\"usage\": {\"x\": 1}, \"u\": {"},
+        {"\"service_tier\": \"standard\"", "\"service_tier\": 3"},
+        {"\"model\": \"", "\"model\": {\"a\": 1}, \"m\": \""},
+    };
+    int fast = 0, total = 0;
+    for (uint64_t i = 0; i < 40; ++i) {
+        std::string line = anthropic_envelope(i * 31);
+        size_t at = line.find("\"response\": ") + 12;
+        std::string bare = line.substr(at, line.size() - 1 - at);
+        for (const std::string* base :
+             {static_cast<const std::string*>(&line), static_cast<const std::string*>(&bare)}) {
+            std::vector<std::string> all = variants(*base, rng);
+            all.push_back(*base);
+            for (const auto& [from, to] : kSwaps) {
+                size_t p = base->find(from);
+                if (p == std::string::npos) continue;
+                std::string v = *base;
+                v.replace(p, std::string(from).size(), to);
+                all.push_back(v);
+            }
+            for (const std::string& v : all)
+                for (UsageFormat f : {UsageFormat::auto_detect, UsageFormat::anthropic_messages}) {
+                    bool read = false;
+                    EXPECT_EQ(diff_fast_vs_tree(v, f, {}, &read), "") << v;
+                    fast += read;
+                    ++total;
+                }
+        }
+        bool read = false;
+        EXPECT_EQ(diff_fast_vs_tree(line, UsageFormat::auto_detect, {}, &read), "");
+        EXPECT_TRUE(read) << line;
+    }
+    EXPECT_GT(fast, total / 10);
+}
+
 TEST(FastParser, DeclinesWhatItDoesNotCover) {
     // Other formats, arrays of payloads, errors: the tree parser reads (or refuses) those.
     for (const char* p :
-         {R"({"type": "message", "usage": {"input_tokens": 1}})",
+         {R"({"type": "message_start", "usage": {"input_tokens": 1}})",
           R"([{"object": "chat.completion"}])",
           R"({"object": "chat.completion", "usage": {"prompt_tokens": 1}, "provider": "x"})",
           R"({"object": "chat.completion", "usage": {"prompt_tokens": 1, "x": "\u0000"}})",

@@ -9,37 +9,6 @@ using fj::Scalar;
 
 namespace {
 
-template <class T, class R>
-T must(R&& r) {
-    T x;
-    if (std::forward<R>(r).get(x) != simdjson::SUCCESS) fj::decline();
-    return x;
-}
-
-// A member that may be an object of counts: each named count is read into its slot (the
-// last of repeated keys wins: every slot is reset when its key comes again).
-Kind read_counts(fj::od::value& v, int open, const char* end,
-                 std::initializer_list<std::pair<std::string_view, Scalar*>> slots) {
-    for (auto& s : slots) s.second->reset();
-    if (must<fj::od::json_type>(v.type()) != fj::od::json_type::object) {
-        Scalar kind;
-        fj::read_value(v, open, end, &kind);
-        return kind.kind;
-    }
-    if (open >= fj::kMaxDepth) fj::decline();
-    std::string scratch;
-    for (auto fr : must<fj::od::object>(v.get_object())) {
-        fj::od::field f = must<fj::od::field>(std::move(fr));
-        std::string_view k = fj::key(f, end, scratch);
-        Scalar* slot = nullptr;
-        for (auto& s : slots)
-            if (k == s.first) slot = s.second;
-        if (slot) slot->reset();
-        fj::read_value(f.value(), open + 1, end, slot);
-    }
-    return Kind::object;
-}
-
 // a - (sum of the parts), as remainder_of: declines where it throws (parts above the whole,
 // a sum beyond 64 bits).
 int64_t remainder(int64_t whole, std::initializer_list<int64_t> parts) {
@@ -62,49 +31,50 @@ bool capture_chat_member(std::string_view key, fj::od::value& v, int open, const
                    : fj::is(key, "user")         ? &f.user
                    : fj::is(key, "provider")     ? &f.provider
                                                  : nullptr;
-    if (slot) {
-        slot->reset();
-        fj::read_value(v, open, end, slot);
-        return true;
-    }
-    if (!fj::is(key, "usage")) return false;
-    f.prompt_tokens.reset();
-    f.completion_tokens.reset();
-    f.prompt_details = f.completion_details = Kind::absent;
-    for (Scalar* s : {&f.cached_tokens, &f.cache_write_tokens, &f.audio_input_tokens,
-                      &f.reasoning_tokens, &f.audio_output_tokens, &f.image_tokens})
+    if (!slot) return false;
+    fj::read_into(slot, v, open, end);
+    return true;
+}
+
+void reset_chat_usage(ChatFields& f) {
+    f.usage = f.prompt_details = f.completion_details = Kind::absent;
+    for (Scalar* s :
+         {&f.prompt_tokens, &f.completion_tokens, &f.cached_tokens, &f.cache_write_tokens,
+          &f.audio_input_tokens, &f.reasoning_tokens, &f.audio_output_tokens, &f.image_tokens})
         s->reset();
-    if (must<fj::od::json_type>(v.type()) != fj::od::json_type::object) {
-        Scalar kind;
-        fj::read_value(v, open, end, &kind);
-        f.usage = kind.kind;
-        return true;
-    }
-    if (open >= fj::kMaxDepth) fj::decline();
-    f.usage = Kind::object;
-    std::string scratch;
-    for (auto fr : must<fj::od::object>(v.get_object())) {
-        fj::od::field u = must<fj::od::field>(std::move(fr));
-        std::string_view k = fj::key(u, end, scratch);
-        if (fj::is(k, "prompt_tokens")) {
-            f.prompt_tokens.reset();
-            fj::read_value(u.value(), open + 1, end, &f.prompt_tokens);
-        } else if (fj::is(k, "completion_tokens")) {
-            f.completion_tokens.reset();
-            fj::read_value(u.value(), open + 1, end, &f.completion_tokens);
-        } else if (fj::is(k, "prompt_tokens_details")) {
-            f.prompt_details = read_counts(u.value(), open + 1, end,
-                                           {{"cached_tokens", &f.cached_tokens},
-                                            {"cache_write_tokens", &f.cache_write_tokens},
-                                            {"audio_tokens", &f.audio_input_tokens}});
-        } else if (fj::is(k, "completion_tokens_details")) {
-            f.completion_details = read_counts(u.value(), open + 1, end,
-                                               {{"reasoning_tokens", &f.reasoning_tokens},
-                                                {"audio_tokens", &f.audio_output_tokens},
-                                                {"image_tokens", &f.image_tokens}});
-        } else {
-            fj::read_value(u.value(), open + 1, end, nullptr);
-        }
+}
+
+bool chat_usage_member(std::string_view k, fj::od::value& v, int open, const char* end,
+                       ChatFields& f) {
+    if (fj::is(k, "prompt_tokens")) {
+        fj::read_into(&f.prompt_tokens, v, open, end);
+    } else if (fj::is(k, "completion_tokens")) {
+        fj::read_into(&f.completion_tokens, v, open, end);
+    } else if (fj::is(k, "prompt_tokens_details")) {
+        for (Scalar* s : {&f.cached_tokens, &f.cache_write_tokens, &f.audio_input_tokens})
+            s->reset();
+        f.prompt_details =
+            fj::read_members(v, open, end, [&](std::string_view d, fj::od::value& dv) {
+                Scalar* slot = fj::is(d, "cached_tokens")        ? &f.cached_tokens
+                               : fj::is(d, "cache_write_tokens") ? &f.cache_write_tokens
+                               : fj::is(d, "audio_tokens")       ? &f.audio_input_tokens
+                                                                 : nullptr;
+                if (slot) fj::read_into(slot, dv, open + 1, end);
+                return slot != nullptr;
+            });
+    } else if (fj::is(k, "completion_tokens_details")) {
+        for (Scalar* s : {&f.reasoning_tokens, &f.audio_output_tokens, &f.image_tokens}) s->reset();
+        f.completion_details =
+            fj::read_members(v, open, end, [&](std::string_view d, fj::od::value& dv) {
+                Scalar* slot = fj::is(d, "reasoning_tokens") ? &f.reasoning_tokens
+                               : fj::is(d, "audio_tokens")   ? &f.audio_output_tokens
+                               : fj::is(d, "image_tokens")   ? &f.image_tokens
+                                                             : nullptr;
+                if (slot) fj::read_into(slot, dv, open + 1, end);
+                return slot != nullptr;
+            });
+    } else {
+        return false;
     }
     return true;
 }

@@ -27,10 +27,17 @@ struct ChatFields {
     fast_json::Scalar reasoning_tokens, audio_output_tokens, image_tokens;
 };
 
-// Reads member `key` (value v) of a document object into f when the chat parser reads it;
-// false (v untouched) when it does not. `open` = containers open around v.
+// Reads member `key` (value v) of a document object into f when the chat parser reads it
+// (everything but usage); false (v untouched) when it does not. `open` = containers open
+// around v.
 bool capture_chat_member(std::string_view key, fast_json::od::value& v, int open, const char* end,
                          ChatFields& f);
+// The usage object is read once for every format (usage_fast.cpp): its members go to
+// chat_usage_member (false for one the chat parser does not read), after reset_chat_usage;
+// the caller sets f.usage to the usage value's kind.
+void reset_chat_usage(ChatFields& f);
+bool chat_usage_member(std::string_view key, fast_json::od::value& v, int open, const char* end,
+                       ChatFields& f);
 
 // The record parse_chat_completion(doc, format, provider) makes from those fields; throws
 // fast_json::Decline wherever it would throw.
