@@ -17,6 +17,13 @@
 
 namespace cb::fuzz {
 
+// A field added to UsageRecord (reported_cost, ...) must be compared below and read by the fast
+// path's format readers (src/core/parsers/*_fast.cpp), or the fast path must decline the
+// formats that set it: this fails the build until describe() is updated (then update the size).
+static_assert(sizeof(cb::core::UsageRecord) == 392,
+              "UsageRecord changed: add the new field to describe() in test/fuzz/fast_parser_diff.hpp "
+              "and to the fast path's readers, then update this size");
+
 // The records as text, or "error <sqlstate> <message>": what a caller can observe.
 inline std::string describe(const std::vector<cb::core::UsageRecord>& records) {
     std::string s;
