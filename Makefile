@@ -38,7 +38,8 @@ PROVE_TESTS = test/t/*.pl
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-missing-field-initializers -fno-omit-frame-pointer
-SHLIB_LINK += -lstdc++
+# simdjson (libsimdjson-dev): the bulk ingest fast path (src/core/usage_fast.cpp).
+SHLIB_LINK += -lsimdjson -lstdc++
 EXTRA_CLEAN = $(OBJS:.o=.d) results regression.diffs regression.out test/isolation/output_iso test/isolation/results tmp_check build
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -55,7 +56,8 @@ override BITCODE_CXXFLAGS += -std=c++17 -Wno-register -I$(srcdir)/src
 
 # The core must compile without PostgreSQL: the include guard in src/core/pure.hpp fails the
 # build if any core file pulls in postgres.h (CMake builds it with no PostgreSQL path at all).
-$(CORE_SRCS:.cpp=.o): override CPPFLAGS := -I$(srcdir)/src -DCB_CORE_BUILD
+# SIMDJSON_THREADS_ENABLED as libsimdjson was built (its pkg-config and CMake files say so).
+$(CORE_SRCS:.cpp=.o): override CPPFLAGS := -I$(srcdir)/src -DCB_CORE_BUILD -DSIMDJSON_THREADS_ENABLED=1
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ > $@

@@ -4,12 +4,13 @@
 set -euo pipefail
 # libcpp-httplib-dev and libssl-dev: `chargeback serve` (HTTP and HTTPS); openssl and
 # libio-socket-ssl-perl: test/t/009_serve.pl makes a certificate and talks HTTPS to it.
+# libsimdjson-dev: the bulk ingest fast path reads usage lines without a JSON tree.
 # python3 and chromium: test/t/003_statement_render.pl screenshots the statement page
 # headless and counts the chart colours in the PNG.
 PKGS="make g++ cmake git rsync postgresql-15 postgresql-server-dev-15 postgresql-15-cron
       nlohmann-json3-dev libgtest-dev libipc-run-perl clang libclang-rt-14-dev python3 chromium
       libpq-dev pkg-config faketime postgresql-15-plpgsql-check libcpp-httplib-dev libssl-dev
-      libio-socket-ssl-perl openssl"
+      libio-socket-ssl-perl openssl libsimdjson-dev"
 # npm: test/t/008_otel.pl and 009_serve.pl install their clients with it (test/otel and
 # test/serve package-lock.json: the OpenTelemetry JS SDK and instrumentations, the openai and
 # Anthropic SDKs, Portkey's gateway and Node 22 as a package); any npm

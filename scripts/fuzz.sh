@@ -74,6 +74,11 @@ fi
 seed_dirs() {
     local name="$1" d
     [[ -d "test/fuzz/corpus/$name" ]] && echo "test/fuzz/corpus/$name"
+    if [[ "$name" == fuzz_fast_parser ]]; then
+        # The fast path against the tree parser: every fixture and the parser corpus.
+        echo "test/fuzz/corpus/fuzz_parse"
+        for d in test/fixtures/*/; do echo "${d%/}"; done
+    fi
     if [[ "$name" == fuzz_parse_* ]]; then
         echo "test/fuzz/corpus/fuzz_parse"
         local format="${name#fuzz_parse_}"
@@ -115,7 +120,7 @@ for name in "${TARGETS[@]}"; do
     fi
     mapfile -t seeds < <(seed_dirs "$name")
     max_len=4096
-    [[ "$name" == fuzz_parse_* ]] && max_len=8192  # the largest fixture is 4.6 kB
+    [[ "$name" == fuzz_parse_* || "$name" == fuzz_fast_parser ]] && max_len=8192  # the largest fixture is 4.6 kB
     log "fuzzing $name for ${SECONDS_PER_TARGET}s (corpus $corpus; seeds ${seeds[*]:-none})"
     # -max_total_time bounds the whole run, loading the corpus included; one process, one worker.
     if "$bin" "$corpus" "${seeds[@]}" -max_total_time="$SECONDS_PER_TARGET" -max_len="$max_len" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the C++ core's unit tests (GoogleTest, via CMake/ctest) and, when clang++ is
 # available, builds the libFuzzer targets and runs each one for FUZZ_SECONDS seconds
-# (scripts/fuzz.sh; 17 targets at 10 s is about 3 minutes).
+# (scripts/fuzz.sh; 18 targets at 10 s is about 3 minutes).
 #
 #   scripts/unit.sh                    unit tests + fuzzing (10 s per target)
 #   FUZZ_SECONDS=60 scripts/unit.sh    longer fuzzing; FUZZ_SECONDS=0 or SKIP_FUZZ=1 skips it
@@ -11,7 +11,7 @@
 #   PLAIN=0 SANITIZE=1 scripts/unit.sh only the sanitized run (when clang is there)
 #   JOBS=1 scripts/unit.sh             build parallelism (default 2)
 #
-# Needs (Debian 12): cmake g++ libgtest-dev nlohmann-json3-dev, and for fuzzing
+# Needs (Debian 12): cmake g++ libgtest-dev nlohmann-json3-dev libsimdjson-dev, and for fuzzing
 # clang libclang-rt-14-dev. Installs nothing. Exits non-zero on any failure.
 set -euo pipefail
 

@@ -6,6 +6,7 @@
 #include "json_reader.hpp"
 #include "provider.hpp"
 #include "token_json.hpp"
+#include "usage_fast.hpp"
 #include "usage_json.hpp"
 
 namespace cb::core {
@@ -299,6 +300,14 @@ std::vector<UsageRecord> parse_usage_document(const json& payload, UsageFormat f
 
 std::vector<UsageRecord> parse_usage_text(std::string_view payload, UsageFormat format,
                                           std::string_view extra_attrs_json) {
+    // Most bulk lines are read without a tree (usage_fast.cpp); the rest, errors included,
+    // by the tree parser below.
+    if (auto fast = parse_usage_text_fast(payload, format, extra_attrs_json)) return std::move(*fast);
+    return parse_usage_text_tree(payload, format, extra_attrs_json);
+}
+
+std::vector<UsageRecord> parse_usage_text_tree(std::string_view payload, UsageFormat format,
+                                               std::string_view extra_attrs_json) {
     // The document is ours: records take over its attrs instead of copying them.
     json doc = read_json(payload);
     if (extra_attrs_json.empty()) return parse_document(doc, format, nullptr, &doc);

@@ -94,8 +94,14 @@ UsageFormat detect_usage_format(const nlohmann::json& doc);
 // (an object, may be null) is merged over the attributes (ingest's attrs argument wins).
 std::vector<UsageRecord> parse_usage_document(const nlohmann::json& payload, UsageFormat format,
                                               const nlohmann::json* extra_attrs = nullptr);
-// The same from JSON text (read with read_json: exact numbers, bounded depth).
+// The same from JSON text (read with read_json: exact numbers, bounded depth). Lines the fast
+// path covers (parse_usage_text_fast, usage_fast.hpp) are read without a tree, with the same
+// result; the others, and every error, by parse_usage_text_tree.
 std::vector<UsageRecord> parse_usage_text(std::string_view payload, UsageFormat format,
                                           std::string_view extra_attrs_json = {});
+// The tree parser alone (read_json, then the format's parser): the reference the fast path is
+// tested against.
+std::vector<UsageRecord> parse_usage_text_tree(std::string_view payload, UsageFormat format,
+                                               std::string_view extra_attrs_json = {});
 
 }  // namespace cb::core
