@@ -1,5 +1,7 @@
 #include "fast_json.hpp"
 
+#include "utf8.hpp"
+
 #include <cstring>
 
 // The lexing below mirrors json_reader.cpp rule for rule (the differential tests compare the
@@ -23,24 +25,6 @@ bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 void expect_ws(const char* p, const char* e) {
     for (; p < e; ++p)
         if (!is_ws(*p)) decline();
-}
-
-void put_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
 }
 
 uint32_t hex4(const char*& p, const char* e) {
@@ -165,7 +149,7 @@ const char* lex_string(const char* p, const char* e, std::string_view& value, st
                     decline();
                 }
                 if (cp == 0) decline();  // 22P05 from the tree reader
-                put_utf8(owned, cp);
+                append_utf8(owned, cp);
                 break;
             }
             default:

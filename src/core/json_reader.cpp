@@ -1,6 +1,7 @@
 #include "json_reader.hpp"
 
 #include "error.hpp"
+#include "utf8.hpp"
 
 #include <cstdint>
 #include <string>
@@ -157,24 +158,6 @@ private:
         while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
     }
 
-    static void put_utf8(std::string& out, uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
-
     uint32_t hex4() {
         if (pos_ + 4 > s_.size()) fail("truncated \\u escape");
         uint32_t v = 0;
@@ -266,7 +249,7 @@ private:
                     if (cp == 0)
                         throw Error(sqlstate::untranslatable_character, "unsupported Unicode escape sequence",
                                     "\\u0000 cannot be converted to text.");
-                    put_utf8(out, cp);
+                    append_utf8(out, cp);
                     break;
                 }
                 default:

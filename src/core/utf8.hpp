@@ -1,14 +1,34 @@
-// Cutting and counting UTF-8 text without ever splitting a character: a message cut short
+// Writing, cutting and counting UTF-8 text without ever splitting a character: a message cut short
 // must stay valid UTF-8 (PostgreSQL sends it to the client, usage_rejected stores it as text).
 // The text is taken to be UTF-8 already; bytes are only ever cut at a lead byte.
 #pragma once
 #include "pure.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace cb::core {
+
+// Appends code point cp (at most 0x10FFFF, not a surrogate: the JSON readers check) as UTF-8.
+inline void append_utf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
 
 // A continuation byte (10xxxxxx): never the first byte of a character.
 constexpr bool utf8_continuation(char c) noexcept { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
