@@ -332,3 +332,15 @@ TEST(FastParser, DeclinesWhatItDoesNotCover) {
         parse_usage_text_fast(R"({"object": "chat.completion", "usage": {"prompt_tokens": 1}})",
                               UsageFormat::auto_detect));
 }
+
+TEST(FastParser, AnEnvelopesReportedCostIsKept) {
+    // The fast path does not read reported_cost: it declines, and the tree parser keeps it.
+    const char* p = R"({"provider": "openai", "request_id": "r1", "reported_cost": "0.0123",)"
+                    R"( "response": {"object": "chat.completion", "model": "gpt-4o",)"
+                    R"( "usage": {"prompt_tokens": 10, "completion_tokens": 2}}})";
+    EXPECT_FALSE(parse_usage_text_fast(p, UsageFormat::auto_detect));
+    EXPECT_EQ(diff_fast_vs_tree(p, UsageFormat::auto_detect), "");
+    std::vector<cb::core::UsageRecord> records = cb::core::parse_usage_text(p, UsageFormat::auto_detect);
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].reported_cost, "0.0123");
+}

@@ -19,6 +19,7 @@
 #include "core/usage_json.hpp"
 #include "core/usage_record.hpp"
 #include "core/utf8.hpp"
+#include "token_classes.hpp"
 
 #include <string>
 
@@ -79,13 +80,7 @@ void parse_anthropic_messages(const nlohmann::json& doc, std::vector<UsageRecord
     if (const nlohmann::json* tools = uj::object_member(*usage, "server_tool_use", "usage"))
         web_searches = uj::count(*tools, "web_search_requests", "usage.server_tool_use");
 
-    r.tokens.set(TokenClass::input, input);
-    r.tokens.set(TokenClass::cache_read, cache_read);
-    r.tokens.set(TokenClass::cache_write, write_5m);
-    r.tokens.set(TokenClass::cache_write_1h, write_1h);
-    r.tokens.set(TokenClass::output, output);
-    r.tokens.set(TokenClass::web_searches, web_searches);
-    r.tokens.set(TokenClass::requests, 1);
+    parsers::set_anthropic_classes(r.tokens, {input, cache_read, write_5m, write_1h, output, web_searches});
     out.push_back(std::move(r));
 }
 

@@ -1,6 +1,8 @@
 // anthropic_messages on the fast path: see anthropic_messages_fast.hpp for the field map.
 #include "anthropic_messages_fast.hpp"
 
+#include "token_classes.hpp"
+
 namespace cb::core::parsers {
 
 namespace fj = fast_json;
@@ -93,13 +95,7 @@ UsageRecord anthropic_record(const AnthropicFields& f, const ChatFields& doc) {
     const int64_t web_searches =
         f.server_tool_use == Kind::object ? fj::count(f.web_search_requests) : 0;
 
-    r.tokens.set(TokenClass::input, input);
-    r.tokens.set(TokenClass::cache_read, cache_read);
-    r.tokens.set(TokenClass::cache_write, write_5m);
-    r.tokens.set(TokenClass::cache_write_1h, write_1h);
-    r.tokens.set(TokenClass::output, output);
-    r.tokens.set(TokenClass::web_searches, web_searches);
-    r.tokens.set(TokenClass::requests, 1);
+    set_anthropic_classes(r.tokens, {input, cache_read, write_5m, write_1h, output, web_searches});
     return r;
 }
 

@@ -1,6 +1,8 @@
 // openai_chat on the fast path: see openai_chat_fast.hpp for the field map.
 #include "openai_chat_fast.hpp"
 
+#include "token_classes.hpp"
+
 namespace cb::core::parsers {
 
 namespace fj = fast_json;
@@ -103,17 +105,9 @@ UsageRecord chat_record(const ChatFields& f, const char* provider) {
             audio_in = fj::count(f.audio_input_tokens);
     int64_t reasoning = fj::count(f.reasoning_tokens), audio_out = fj::count(f.audio_output_tokens),
             image_out = fj::count(f.image_tokens);
-    TokenUsage& t = r.tokens;
-    t = zero_usage();
-    t.set(TokenClass::input, remainder(prompt, {cached, cache_write, audio_in}));
-    t.set(TokenClass::cache_read, cached);
-    t.set(TokenClass::cache_write, cache_write);
-    t.set(TokenClass::audio_input, audio_in);
-    t.set(TokenClass::output, remainder(completion, {reasoning, audio_out, image_out}));
-    t.set(TokenClass::reasoning, reasoning);
-    t.set(TokenClass::audio_output, audio_out);
-    t.set(TokenClass::image_output, image_out);
-    t.set(TokenClass::requests, 1);
+    int64_t input = remainder(prompt, {cached, cache_write, audio_in});
+    int64_t output = remainder(completion, {reasoning, audio_out, image_out});
+    r.tokens = chat_classes({input, cached, cache_write, audio_in, output, reasoning, audio_out, image_out});
 
     std::string_view user = fj::text(f.user);
     if (!user.empty()) r.attrs["user"] = std::string(user);

@@ -12,6 +12,7 @@
 #include "core/usage_json.hpp"
 #include "core/usage_record.hpp"
 #include "core/utf8.hpp"
+#include "token_classes.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -100,23 +101,15 @@ inline TokenUsage chat_usage_tokens(const json& usage, const std::string& what) 
         image_out = uj::count(*ctd, "image_tokens", ctd_name);
     }
 
-    TokenUsage t = zero_usage();
-    t.set(TokenClass::input, remainder_of(prompt, field_name(what, "prompt_tokens"),
-                                          {{cached, field_name(ptd_name, "cached_tokens")},
-                                           {cache_write, field_name(ptd_name, "cache_write_tokens")},
-                                           {audio_in, field_name(ptd_name, "audio_tokens")}}));
-    t.set(TokenClass::cache_read, cached);
-    t.set(TokenClass::cache_write, cache_write);
-    t.set(TokenClass::audio_input, audio_in);
-    t.set(TokenClass::output, remainder_of(completion, field_name(what, "completion_tokens"),
-                                           {{reasoning, field_name(ctd_name, "reasoning_tokens")},
-                                            {audio_out, field_name(ctd_name, "audio_tokens")},
-                                            {image_out, field_name(ctd_name, "image_tokens")}}));
-    t.set(TokenClass::reasoning, reasoning);
-    t.set(TokenClass::audio_output, audio_out);
-    t.set(TokenClass::image_output, image_out);
-    t.set(TokenClass::requests, 1);
-    return t;
+    int64_t input = remainder_of(prompt, field_name(what, "prompt_tokens"),
+                                 {{cached, field_name(ptd_name, "cached_tokens")},
+                                  {cache_write, field_name(ptd_name, "cache_write_tokens")},
+                                  {audio_in, field_name(ptd_name, "audio_tokens")}});
+    int64_t output = remainder_of(completion, field_name(what, "completion_tokens"),
+                                  {{reasoning, field_name(ctd_name, "reasoning_tokens")},
+                                   {audio_out, field_name(ctd_name, "audio_tokens")},
+                                   {image_out, field_name(ctd_name, "image_tokens")}});
+    return chat_classes({input, cached, cache_write, audio_in, output, reasoning, audio_out, image_out});
 }
 
 // A Chat Completions response (or the final streamed chunk, the one carrying usage) as sent
